@@ -1,0 +1,15 @@
+"""Project-wide pytest fixtures."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("REFUND_DESK_DATA_DIR", os.path.join(os.path.dirname(__file__), "var", "test"))
+os.environ.setdefault("HUEY_IMMEDIATE", "true")
+
+
+def pytest_configure(config: object) -> None:
+    from django.conf import settings
+
+    # Hashing at full strength costs ~0.3 s per login/user in tests and proves nothing there.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

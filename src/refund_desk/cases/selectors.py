@@ -1,0 +1,157 @@
+"""Reads of refund cases reused by the desk and the API."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from refund_desk.cases.choices import CaseKind, CaseStatus, Marketplace
+from refund_desk.cases.lifecycle import OPEN_STATUSES
+from refund_desk.cases.models import CaseEvent, RefundCase
+from refund_desk.core.errors import ValidationFailed
+
+MAX_PAGE_SIZE = 200
+# Upper bound for prefix search on indexed columns: every string starting with the prefix sorts below it.
+_PREFIX_END = "\U0010ffff"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilters:
+    """Filters of the case queue; every field is optional."""
+
+    status: tuple[str, ...] = ()
+    kind: str = ""
+    marketplace: str = ""
+    account: int | None = None
+    reason: str = ""
+    overdue: bool = False
+    open_only: bool = False
+    q: str = ""
+
+    @classmethod
+    def from_params(cls, params: dict[str, list[str]] | object) -> QueueFilters:
+        """Parse query parameters (a QueryDict or dict of lists); bad values raise ValidationFailed."""
+        get_list = getattr(params, "getlist", None)
+
+        def many(name: str) -> list[str]:
+            if get_list is not None:
+                return [v for v in get_list(name) if v]
+            value = params.get(name, []) if isinstance(params, dict) else []
+            return [v for v in (value if isinstance(value, list) else [value]) if v]
+
+        def one(name: str) -> str:
+            values = many(name)
+            return values[0].strip() if values else ""
+
+        errors: list[tuple[str, str]] = []
+        statuses = tuple(many("status"))
+        for s in statuses:
+            if s not in CaseStatus.values:
+                errors.append(("status", f"unknown status {s!r}"))
+        kind = one("kind")
+        if kind and kind not in CaseKind.values:
+            errors.append(("kind", f"unknown kind {kind!r}"))
+        marketplace = one("marketplace")
+        if marketplace and marketplace not in Marketplace.values:
+            errors.append(("marketplace", f"unknown marketplace {marketplace!r}"))
+        account_raw = one("account")
+        account: int | None = None
+        if account_raw:
+            try:
+                account = int(account_raw)
+            except ValueError:
+                errors.append(("account", "must be an account id (a whole number)"))
+        if errors:
+            raise ValidationFailed(errors)
+        return cls(
+            status=statuses,
+            kind=kind,
+            marketplace=marketplace,
+            account=account,
+            reason=one("reason").upper(),
+            overdue=one("overdue").lower() in {"1", "true", "yes", "on"},
+            open_only=one("open").lower() in {"1", "true", "yes", "on"},
+            q=one("q"),
+        )
+
+
+@dataclass(slots=True)
+class QueuePage:
+    cases: list[RefundCase]
+    next_cursor: str | None
+    filters: QueueFilters = field(default_factory=QueueFilters)
+
+
+def _encode_cursor(case: RefundCase) -> str:
+    raw = json.dumps([case.due_at.isoformat(), case.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        due, pk = json.loads(raw)
+        return datetime.fromisoformat(due), int(pk)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+        raise ValidationFailed([("cursor", "not a cursor this server issued")]) from exc
+
+
+def case_queryset(filters: QueueFilters) -> QuerySet[RefundCase]:
+    """Cases matching the filters, most urgent first (by the earliest open deadline, then id)."""
+    qs = RefundCase.objects.all()
+    if filters.status:
+        qs = qs.filter(status__in=filters.status)
+    elif filters.open_only or filters.overdue:
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.marketplace:
+        qs = qs.filter(marketplace=filters.marketplace)
+    if filters.account is not None:
+        qs = qs.filter(account_id=filters.account)
+    if filters.reason:
+        qs = qs.filter(primary_reason=filters.reason)
+    if filters.overdue:
+        qs = qs.filter(due_at__lt=timezone.now())
+    if filters.q:
+        term = filters.q.strip()
+        lowered = term.lower()
+        # Prefix ranges on indexed columns: fast with millions of rows, unlike LIKE '%term%'.
+        qs = qs.filter(
+            Q(buyer_login__gte=lowered, buyer_login__lt=lowered + _PREFIX_END)
+            | Q(order_external_id__gte=lowered, order_external_id__lt=lowered + _PREFIX_END)
+            | Q(reference__gte=term.upper(), reference__lt=term.upper() + _PREFIX_END)
+            | Q(external_id=term)
+        )
+    return qs.order_by("due_at", "id")
+
+
+def case_queue(*, filters: QueueFilters, cursor: str | None = None, limit: int = 50) -> QueuePage:
+    """One page of the queue with keyset pagination: no OFFSET and no COUNT(*) over the table."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    qs = case_queryset(filters).select_related("account")
+    if cursor:
+        due, pk = _decode_cursor(cursor)
+        qs = qs.filter(Q(due_at__gt=due) | Q(due_at=due, id__gt=pk))
+    rows = list(qs[: limit + 1])
+    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return QueuePage(cases=rows[:limit], next_cursor=next_cursor, filters=filters)
+
+
+def case_get(*, case_id: int) -> RefundCase:
+    """One case with what its page shows (raises RefundCase.DoesNotExist)."""
+    return (
+        RefundCase.objects.select_related("account", "order", "buyer", "assigned_to")
+        .prefetch_related("items__line_item")
+        .get(pk=case_id)
+    )
+
+
+def case_timeline(*, case: RefundCase) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor_user").order_by("created_at", "id")

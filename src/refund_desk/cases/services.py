@@ -1,0 +1,184 @@
+"""Writes to refund cases. Every change appends a CaseEvent in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from refund_desk.cases.actors import Actor
+from refund_desk.cases.choices import ActorType, CaseKind, CaseSource, CaseStatus, EventType
+from refund_desk.cases.lifecycle import ALLOWED_TRANSITIONS, OPEN_STATUSES, automation_may, required_role
+from refund_desk.cases.models import CaseEvent, CaseItem, Order, OrderLineItem, RefundCase
+from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
+from refund_desk.core.roles import has_role
+from refund_desk.policy.calendar import period_end
+
+# Days a seller has to answer a complaint: PL deems it accepted after 14 (UPK Art. 7a); CZ/SK/HU 30.
+COMPLAINT_ANSWER_DAYS = {"allegro-pl": 14, "allegro-cz": 30, "allegro-sk": 30, "allegro-hu": 30}
+
+# Closed cases sink to the bottom of a deadline-sorted queue.
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def case_due_at(*, status: str, respond_by: datetime | None, refund_by: datetime | None) -> datetime:
+    """The queue's sort key: the earliest deadline of an open case."""
+    if status not in OPEN_STATUSES:
+        return FAR_FUTURE
+    deadlines = [d for d in (respond_by, refund_by) if d is not None]
+    return min(deadlines) if deadlines else FAR_FUTURE
+
+
+def event_append(
+    *,
+    case: RefundCase,
+    type: EventType,
+    actor: Actor,
+    from_status: str = "",
+    to_status: str = "",
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """Append one event to the case's log (callers hold the transaction)."""
+    return CaseEvent.objects.create(
+        case=case,
+        type=type,
+        actor_type=actor.type,
+        actor_user=actor.user if actor.type == ActorType.USER else None,
+        actor_label=actor.label,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        payload=payload or {},
+    )
+
+
+def check_transition_allowed(*, case: RefundCase, to: CaseStatus, actor: Actor) -> None:
+    """Raise unless `actor` may move `case` to `to` now."""
+    current = CaseStatus(case.status)
+    if to not in ALLOWED_TRANSITIONS[current]:
+        raise IllegalTransition(f"a case in status {current.value} cannot move to {to.value}")
+    if not automation_may(to, actor.type):
+        raise PermissionDenied(f"only a person may move a case to {to.value}")
+    if actor.type == ActorType.USER:
+        role = required_role(current, to)
+        if not has_role(actor.user, role):
+            raise PermissionDenied(
+                f"moving a case from {current.value} to {to.value} needs the {role.value} role"
+            )
+
+
+@transaction.atomic
+def case_transition(
+    *,
+    case: RefundCase,
+    to: CaseStatus | str,
+    actor: Actor,
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+) -> RefundCase:
+    """Move a case to another status: lock the row, check the table and the actor, write the event."""
+    target = CaseStatus(to)
+    locked = RefundCase.objects.select_for_update().get(pk=case.pk)
+    check_transition_allowed(case=locked, to=target, actor=actor)
+    previous = locked.status
+    locked.status = target
+    locked.updated_at = timezone.now()
+    locked.due_at = case_due_at(status=target, respond_by=locked.respond_by, refund_by=locked.refund_by)
+    locked.save(update_fields=["status", "updated_at", "due_at"])
+    event_append(
+        case=locked,
+        type=EventType.TRANSITION,
+        actor=actor,
+        from_status=previous,
+        to_status=target,
+        reason=reason,
+        payload=payload,
+    )
+    return locked
+
+
+@transaction.atomic
+def case_add_note(*, case: RefundCase, actor: Actor, text: str) -> CaseEvent:
+    """Record a note on the case timeline."""
+    text = text.strip()
+    if not text:
+        raise ValidationFailed([("text", "a note cannot be empty")])
+    locked = RefundCase.objects.select_for_update().get(pk=case.pk)
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=["updated_at"])
+    return event_append(case=locked, type=EventType.NOTE, actor=actor, reason=text)
+
+
+@transaction.atomic
+def case_open_manual(
+    *,
+    order: Order,
+    kind: CaseKind,
+    items: list[tuple[OrderLineItem, int, str, str]],
+    actor: Actor,
+    external_id: str,
+    opened_at: datetime | None = None,
+    source: CaseSource = CaseSource.MANUAL,
+    reference: str = "",
+) -> RefundCase:
+    """Open a case that did not come from an Allegro customer return (complaint, cancellation, other).
+
+    `items` are (line item of `order`, quantity, reason type, comment). Deadlines: a complaint must be
+    answered within the marketplace's complaint period (14 days in Poland, else deemed accepted, UPK
+    Art. 7a; 30 days elsewhere); any refund is due within 14 days of the request.
+    """
+    errors: list[tuple[str, str]] = []
+    if not items:
+        errors.append(("items", "a case needs at least one item"))
+    for index, (line, quantity, _reason, _comment) in enumerate(items):
+        if line.order_id != order.pk:
+            errors.append(
+                (f"items[{index}].lineItem", f"line item {line.external_id} is not in order {order}")
+            )
+        if quantity <= 0:
+            errors.append((f"items[{index}].quantity", "must be at least 1"))
+        elif quantity > line.quantity:
+            errors.append((f"items[{index}].quantity", f"only {line.quantity} were bought"))
+    if errors:
+        raise ValidationFailed(errors)
+    opened = opened_at or timezone.now()
+    refund_by = period_end(opened, 14, order.marketplace)
+    respond_by = refund_by
+    if kind == CaseKind.COMPLAINT:
+        respond_by = period_end(opened, COMPLAINT_ANSWER_DAYS.get(order.marketplace, 30), order.marketplace)
+    case = RefundCase.objects.create(
+        account=order.account,
+        kind=kind,
+        source=source,
+        external_id=external_id,
+        reference=reference,
+        order=order,
+        buyer=order.buyer,
+        status=CaseStatus.NEW,
+        marketplace=order.marketplace,
+        currency=order.currency,
+        buyer_login=order.buyer.login.lower(),
+        order_external_id=order.external_id,
+        primary_reason=items[0][2],
+        requested_amount=sum((line.unit_price * qty for line, qty, _, _ in items), Decimal("0")),
+        opened_at=opened,
+        respond_by=respond_by,
+        refund_by=refund_by,
+        due_at=case_due_at(status=CaseStatus.NEW, respond_by=respond_by, refund_by=refund_by),
+    )
+    CaseItem.objects.bulk_create(
+        CaseItem(case=case, line_item=line, quantity=qty, reason_type=reason, comment=comment)
+        for line, qty, reason, comment in items
+    )
+    event_append(
+        case=case,
+        type=EventType.CREATED,
+        actor=actor,
+        to_status=CaseStatus.NEW,
+        payload={"source": source, "kind": kind, "externalId": external_id},
+    )
+    return case

@@ -1,0 +1,131 @@
+"""The state machine: every legal move succeeds with an event, every illegal one raises and writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from refund_desk.cases.actors import Actor
+from refund_desk.cases.choices import ActorType, CaseStatus, EventType
+from refund_desk.cases.intake import cases_import
+from refund_desk.cases.lifecycle import ALLOWED_TRANSITIONS, OPEN_STATUSES
+from refund_desk.cases.models import CaseEvent, RefundCase
+from refund_desk.cases.services import FAR_FUTURE, case_add_note, case_transition
+from refund_desk.cases.tests.factories import case_file, imported_case, make_account, make_user
+from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
+from refund_desk.core.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+ALL_PAIRS = [(a, b) for a in CaseStatus for b in CaseStatus]
+LEGAL = [(a, b) for a, b in ALL_PAIRS if b in ALLOWED_TRANSITIONS[a]]
+ILLEGAL = [(a, b) for a, b in ALL_PAIRS if b not in ALLOWED_TRANSITIONS[a]]
+
+
+@pytest.fixture
+def case() -> RefundCase:
+    account = make_account()
+    result = cases_import(items=[case_file(seed=11)], account=account).results[0]
+    return imported_case(result)
+
+
+@pytest.fixture
+def admin_actor() -> Actor:
+    return Actor.for_user(make_user("boss", [Role.ADMIN]))
+
+
+def _force_status(case: RefundCase, status: CaseStatus) -> RefundCase:
+    RefundCase.objects.filter(pk=case.pk).update(status=status)
+    case.refresh_from_db()
+    return case
+
+
+def test_every_status_has_an_entry_in_the_table() -> None:
+    assert set(ALLOWED_TRANSITIONS) == set(CaseStatus)
+
+
+@pytest.mark.parametrize(("from_status", "to_status"), LEGAL, ids=[f"{a}->{b}" for a, b in LEGAL])
+def test_legal_transition_moves_case_and_appends_one_event(
+    case: RefundCase, admin_actor: Actor, from_status: CaseStatus, to_status: CaseStatus
+) -> None:
+    # given a case in from_status
+    case = _force_status(case, from_status)
+    events_before = case.events.count()
+    # when an admin moves it
+    moved = case_transition(case=case, to=to_status, actor=admin_actor, reason="checked")
+    # then the status changes and exactly one event records who, from, to and why
+    case.refresh_from_db()
+    assert case.status == to_status == moved.status
+    assert case.events.count() == events_before + 1
+    event = case.events.latest("id")
+    assert (event.type, event.from_status, event.to_status) == (EventType.TRANSITION, from_status, to_status)
+    assert event.actor_type == ActorType.USER and event.actor_user == admin_actor.user
+    assert event.reason == "checked"
+    if to_status not in OPEN_STATUSES:
+        assert case.due_at == FAR_FUTURE
+
+
+@pytest.mark.parametrize(("from_status", "to_status"), ILLEGAL, ids=[f"{a}->{b}" for a, b in ILLEGAL])
+def test_illegal_transition_raises_and_writes_nothing(
+    case: RefundCase, admin_actor: Actor, from_status: CaseStatus, to_status: CaseStatus
+) -> None:
+    case = _force_status(case, from_status)
+    events_before = case.events.count()
+    expected = f"{from_status.value} cannot move to {to_status.value}"
+    with pytest.raises(IllegalTransition, match=expected), transaction.atomic():
+        case_transition(case=case, to=to_status, actor=admin_actor)
+    case.refresh_from_db()
+    assert case.status == from_status
+    assert case.events.count() == events_before
+
+
+def test_automation_can_approve_but_never_reject(case: RefundCase) -> None:
+    case = _force_status(case, CaseStatus.UNDER_REVIEW)
+    with pytest.raises(PermissionDenied, match="only a person"):
+        case_transition(case=case, to=CaseStatus.REJECTED, actor=Actor.model("risk-1"))
+    approved = case_transition(case=case, to=CaseStatus.APPROVED, actor=Actor.model("risk-1"))
+    assert approved.status == CaseStatus.APPROVED
+    event = approved.events.latest("id")
+    assert event.actor_type == ActorType.MODEL and event.actor_label == "risk-1" and event.actor_user is None
+
+
+@pytest.mark.parametrize("target", sorted(ALLOWED_TRANSITIONS[CaseStatus.APPEALED]))
+def test_only_a_supervisor_decides_an_appeal(case: RefundCase, target: CaseStatus) -> None:
+    case = _force_status(case, CaseStatus.APPEALED)
+    agent = Actor.for_user(make_user("agent1", [Role.AGENT]))
+    with pytest.raises(PermissionDenied, match="supervisor"):
+        case_transition(case=case, to=target, actor=agent)
+    assert RefundCase.objects.get(pk=case.pk).status == CaseStatus.APPEALED
+    supervisor = Actor.for_user(make_user("sup1", [Role.SUPERVISOR]))
+    assert case_transition(case=case, to=target, actor=supervisor).status == target
+
+
+def test_auditor_and_users_without_role_cannot_move_cases(case: RefundCase) -> None:
+    for username, roles in (("aud", [Role.AUDITOR]), ("nobody", [])):
+        actor = Actor.for_user(make_user(username, roles))
+        with pytest.raises(PermissionDenied, match="needs the agent role"):
+            case_transition(case=case, to=CaseStatus.UNDER_REVIEW, actor=actor)
+    assert RefundCase.objects.get(pk=case.pk).status == CaseStatus.NEW
+
+
+def test_case_events_are_append_only(case: RefundCase) -> None:
+    event = case.events.get()
+    event.reason = "rewritten"
+    with pytest.raises(TypeError, match="append-only"):
+        event.save()
+    with pytest.raises(TypeError, match="append-only"):
+        event.delete()
+    with pytest.raises(TypeError, match="append-only"):
+        CaseEvent.objects.filter(case=case).update(reason="x")
+    with pytest.raises(TypeError, match="append-only"):
+        CaseEvent.objects.filter(case=case).delete()
+    assert case.events.get().reason == ""
+
+
+def test_notes_are_events_and_cannot_be_empty(case: RefundCase, admin_actor: Actor) -> None:
+    with pytest.raises(ValidationFailed) as excinfo:
+        case_add_note(case=case, actor=admin_actor, text="   ")
+    assert excinfo.value.errors == [("text", "a note cannot be empty")]
+    note = case_add_note(case=case, actor=admin_actor, text="Buyer phoned, parcel sent today.")
+    assert note.type == EventType.NOTE and note.reason == "Buyer phoned, parcel sent today."
+    assert case.events.count() == 2

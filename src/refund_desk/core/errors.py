@@ -1,0 +1,23 @@
+"""Domain errors shared by every app."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A business rule was broken; the message is safe to show to a user."""
+
+
+class IllegalTransition(DomainError):
+    """A case was asked to move to a status its current status does not allow."""
+
+
+class PermissionDenied(DomainError):
+    """The actor may not perform this action."""
+
+
+class ValidationFailed(DomainError):
+    """Input did not validate. `errors` lists (field path, message) pairs, e.g. ("items[1].quantity", ...)."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{path}: {message}" for path, message in errors))
