@@ -1,0 +1,39 @@
+"""API URLs: v1 resources, the OpenAPI schema and its interactive docs (local assets only)."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.renderers import (
+    OpenApiJsonRenderer,
+    OpenApiJsonRenderer2,
+    OpenApiYamlRenderer,
+    OpenApiYamlRenderer2,
+)
+from drf_spectacular.views import SpectacularAPIView
+
+from refund_desk.api import views
+from refund_desk.api.problems import problem_types_markdown
+
+app_name = "api"
+
+v1_patterns = [
+    path("auth/token/", views.TokenObtainView.as_view(), name="auth-token"),
+    path("cases/", views.CaseListView.as_view(), name="case-list"),
+    path("cases/import/", views.CaseImportView.as_view(), name="case-import"),
+    path("cases/<int:case_id>/", views.CaseDetailView.as_view(), name="case-detail"),
+    path("cases/<int:case_id>/events/", views.CaseEventsView.as_view(), name="case-events"),
+    path("cases/<int:case_id>/transitions/", views.CaseTransitionView.as_view(), name="case-transitions"),
+]
+
+schema_view = SpectacularAPIView.as_view(
+    # JSON first: a plain GET returns the schema as JSON; ?format=yaml gives YAML.
+    renderer_classes=[OpenApiJsonRenderer, OpenApiJsonRenderer2, OpenApiYamlRenderer, OpenApiYamlRenderer2],
+    custom_settings={"DESCRIPTION": problem_types_markdown()},
+)
+
+urlpatterns = [
+    path("v1/", include((v1_patterns, "v1"))),
+    path("schema/", schema_view, name="schema"),
+    path("docs/", views.LocalSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", views.LocalRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # Last: any other path under /api/ gets a 404 problem rather than an HTML page.
+    re_path(r"^.*$", views.NotFoundView.as_view(), name="not-found"),
+]
