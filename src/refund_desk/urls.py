@@ -7,6 +7,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("refund_desk.desk.urls")),
     path("api/", include("refund_desk.api.urls")),
+    path("policy/", include("refund_desk.policy.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

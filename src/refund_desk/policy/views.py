@@ -1,0 +1,148 @@
+"""Desk pages for refund policies: overview, version history, YAML editing with a simulation preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from refund_desk.cases.actors import Actor
+from refund_desk.cases.choices import Marketplace
+from refund_desk.cases.models import SellerAccount
+from refund_desk.core.errors import ValidationFailed
+from refund_desk.core.roles import Role, has_role
+from refund_desk.policy import selectors, services
+from refund_desk.policy.engine import STATUTORY_DEFAULT
+from refund_desk.policy.forms import PolicyEditForm
+
+
+def _require_viewer(request: HttpRequest) -> None:
+    if not (has_role(request.user, Role.SUPERVISOR) or has_role(request.user, Role.AUDITOR)):
+        raise PermissionDenied
+
+
+def _require_supervisor(request: HttpRequest) -> None:
+    if not has_role(request.user, Role.SUPERVISOR):
+        raise PermissionDenied
+
+
+def _target(account_id: int, marketplace: str) -> SellerAccount:
+    if marketplace not in Marketplace.values:
+        raise Http404
+    return get_object_or_404(SellerAccount, pk=account_id)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    _require_viewer(request)
+    published = {(p.account_id, p.marketplace): p for p in selectors.policy_list()}
+    rows = [
+        {"account": account, "marketplace": marketplace, "policy": published.get((account.pk, marketplace))}
+        for account in SellerAccount.objects.filter(is_active=True).order_by("name")
+        for marketplace in Marketplace.values
+    ]
+    return render(
+        request,
+        "policy/index.html",
+        {
+            "rows": rows,
+            "default_version": STATUTORY_DEFAULT.version,
+            "can_edit": has_role(request.user, Role.SUPERVISOR),
+        },
+    )
+
+
+@login_required
+def detail(request: HttpRequest, account_id: int, marketplace: str) -> HttpResponse:
+    _require_viewer(request)
+    account = _target(account_id, marketplace)
+    policy = selectors.policy_get(account=account, marketplace=marketplace)
+    context: dict[str, Any] = {
+        "account": account,
+        "marketplace": marketplace,
+        "policy": policy,
+        "active_yaml": selectors.policy_export_yaml(account=account, marketplace=marketplace),
+        "active_label": policy.active_version.label
+        if policy and policy.active_version
+        else STATUTORY_DEFAULT.version,
+        "versions": selectors.policy_versions(policy=policy) if policy else [],
+        "changes": selectors.policy_changes(policy=policy) if policy else [],
+        "can_edit": has_role(request.user, Role.SUPERVISOR),
+    }
+    return render(request, "policy/detail.html", context)
+
+
+@login_required
+def version(request: HttpRequest, account_id: int, marketplace: str, number: int) -> HttpResponse:
+    _require_viewer(request)
+    account = _target(account_id, marketplace)
+    policy = selectors.policy_get(account=account, marketplace=marketplace)
+    if policy is None:
+        raise Http404
+    found = get_object_or_404(policy.versions, number=number)
+    return render(
+        request, "policy/version.html", {"account": account, "marketplace": marketplace, "version": found}
+    )
+
+
+@login_required
+def export(request: HttpRequest, account_id: int, marketplace: str) -> HttpResponse:
+    _require_viewer(request)
+    account = _target(account_id, marketplace)
+    response = HttpResponse(
+        selectors.policy_export_yaml(account=account, marketplace=marketplace),
+        content_type="application/yaml; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="policy-{account.pk}-{marketplace}.yaml"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, account_id: int, marketplace: str) -> HttpResponse:
+    """Edit as YAML; "preview" simulates the change on stored cases; "publish" needs that preview first."""
+    _require_supervisor(request)
+    account = _target(account_id, marketplace)
+    context: dict[str, Any] = {"account": account, "marketplace": marketplace, "report": None}
+    if request.method == "GET":
+        form = PolicyEditForm(
+            initial={"yaml_text": selectors.policy_export_yaml(account=account, marketplace=marketplace)}
+        )
+        return render(request, "policy/edit.html", {**context, "form": form})
+
+    form = PolicyEditForm(request.POST)
+    if not form.is_valid() or form.parsed is None:
+        return render(request, "policy/edit.html", {**context, "form": form}, status=400)
+    if request.POST.get("action") == "publish":
+        if not form.was_previewed:
+            form.add_error(None, _("Preview the effect of this version before publishing it."))
+            return render(request, "policy/edit.html", {**context, "form": form}, status=400)
+        try:
+            published = services.policy_publish(
+                account=account,
+                marketplace=marketplace,
+                yaml_text=form.cleaned_data["yaml_text"],
+                actor=Actor.for_user(request.user),
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationFailed as exc:
+            for path, message in exc.errors:
+                form.add_error("yaml_text", f"{path}: {message}")
+            return render(request, "policy/edit.html", {**context, "form": form}, status=400)
+        messages.success(request, _("Published %(label)s.") % {"label": published.label})
+        return redirect("policy:detail", account_id=account.pk, marketplace=marketplace)
+
+    report = selectors.policy_simulate(proposed=form.parsed, account=account, marketplace=marketplace)
+    data = request.POST.copy()
+    data["previewed"] = form.fingerprint
+    preview_form = PolicyEditForm(data)
+    preview_form.is_valid()
+    return render(
+        request, "policy/edit.html", {**context, "form": preview_form, "report": report, "previewed": True}
+    )
