@@ -1,0 +1,94 @@
+"""The main desk journey in headless Chromium: sign in, filter the queue, open a case, move it with htmx."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from refund_desk.cases.choices import CaseStatus, EventType
+from refund_desk.cases.models import CaseEvent
+from refund_desk.desk.tests.factories import PASSWORD, RefundCaseFactory, UserFactory
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test are still safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium"),
+]
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def test_agent_signs_in_filters_and_moves_a_case(page: Any, live_server: Any, transactional_db: None) -> None:
+    from playwright.sync_api import expect
+
+    # given an agent and two cases in different statuses
+    UserFactory.create(username="agnieszka", roles=["agent"])
+    escalated = RefundCaseFactory.create(status=CaseStatus.ESCALATED, reference="E12345K", days_left=2)
+    RefundCaseFactory.create(status=CaseStatus.NEW, reference="N54321K", days_left=1)
+
+    # when she signs in
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    page.get_by_label("Username").fill("agnieszka")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Case queue")).to_be_visible()
+    expect(page.get_by_role("link", name="N54321K")).to_be_visible()
+
+    # and filters the queue by status (htmx swaps the results)
+    page.get_by_label("Status", exact=True).select_option("ESCALATED")
+    expect(page.get_by_role("link", name="N54321K")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"status=ESCALATED"))
+
+    # and opens the escalated case
+    page.get_by_role("link", name="E12345K").click()
+    expect(page.get_by_role("heading", name="Case E12345K")).to_be_visible()
+    expect(page.locator("[data-status]")).to_have_text("Escalated")
+    events_before = page.locator(".timeline__event").count()
+
+    # and starts the review with a reason, through the htmx button
+    page.get_by_label("Reason (optional, saved in the timeline)").fill("checking the photos")
+    page.get_by_role("button", name="Start review").click()
+
+    # then the new status shows without a reload, and the timeline gained the event
+    expect(page.locator("[data-status]")).to_have_text("Under review")
+    expect(page.locator("#case-message")).to_contain_text("Status changed to “Under review”.")
+    expect(page.locator("#case-message")).to_be_focused()
+    expect(page.locator(".timeline__event")).to_have_count(events_before + 1)
+    expect(page.locator(".timeline__event").first).to_contain_text("checking the photos")
+    expect(page.locator("#case-announcer")).to_have_text("Status changed to “Under review”.")
+
+    escalated.refresh_from_db()
+    assert escalated.status == CaseStatus.UNDER_REVIEW
+    event = CaseEvent.objects.filter(case=escalated, type=EventType.TRANSITION).get()
+    assert (event.actor_label, event.reason) == ("agnieszka", "checking the photos")

@@ -1,0 +1,295 @@
+"""Staff desk pages: the case queue and the case page with its transitions and notes (htmx-enhanced)."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from refund_desk.cases.actors import Actor
+from refund_desk.cases.choices import CaseStatus
+from refund_desk.cases.lifecycle import required_role
+from refund_desk.cases.models import RefundCase
+from refund_desk.cases.selectors import QueueFilters, case_get, case_queue, case_timeline
+from refund_desk.cases.services import case_add_note, case_transition, check_transition_allowed
+from refund_desk.core.errors import DomainError, IllegalTransition, PermissionDenied, ValidationFailed
+from refund_desk.core.roles import Role, user_roles
+from refund_desk.desk.forms import NoteForm, QueueFilterForm, TransitionForm
+from refund_desk.desk.presenters import ACTION_STYLES, action_label
+
+POLICY_EVALUATION_TEMPLATE = "policy/_case_evaluation.html"
+WRITER_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+
+
+def _require_staff(request: HttpRequest) -> frozenset[Role]:
+    """Every desk page needs one of the staff roles; returns the roles held."""
+    roles = user_roles(request.user)
+    if not roles:
+        raise HttpForbidden(_("Your account has no Refund Desk role."))
+    return roles
+
+
+def _may_act(roles: frozenset[Role]) -> bool:
+    """Auditors (and anyone without an agent-level role) only read."""
+    return bool(roles & WRITER_ROLES)
+
+
+def _load_case(case_id: int) -> RefundCase:
+    try:
+        return case_get(case_id=case_id)
+    except RefundCase.DoesNotExist as exc:
+        raise Http404(_("No such case.")) from exc
+
+
+# --- queue -----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """Cases sorted by deadline, filtered and searched, one keyset page at a time (no total count)."""
+    _require_staff(request)
+    form = QueueFilterForm(request.GET)
+    form.is_valid()  # only for redisplaying the values; QueueFilters parses the query
+    cursor = request.GET.get("cursor", "").strip() or None
+    errors: list[tuple[str, str]] = []
+    try:
+        filters = QueueFilters.from_params(request.GET)
+        page = case_queue(filters=filters, cursor=cursor, limit=settings.QUEUE_PAGE_SIZE)
+    except ValidationFailed as exc:
+        errors = exc.errors
+        page = None
+    next_url = None
+    first_url = None
+    if page is not None and page.next_cursor:
+        params = request.GET.copy()
+        params["cursor"] = page.next_cursor
+        next_url = f"?{params.urlencode()}"
+    if cursor:
+        params = request.GET.copy()
+        params.pop("cursor", None)
+        first_url = f"?{params.urlencode()}"
+    context = {
+        "form": form,
+        "page": page,
+        "cases": page.cases if page else [],
+        "errors": errors,
+        "next_url": next_url,
+        "first_url": first_url,
+        "is_first_page": cursor is None,
+        "filtered": any(v for k, v in request.GET.items() if k != "cursor"),
+        "now": timezone.now(),
+    }
+    htmx = getattr(request, "htmx", None)
+    partial = bool(htmx) and not getattr(htmx, "history_restore_request", False)
+    template = "desk/_queue_results.html" if partial else "desk/queue.html"
+    response = render(request, template, {**context, "oob_announce": partial}, status=400 if errors else 200)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# --- case page -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    to: CaseStatus
+    label: str
+    style: str
+
+
+def _available_actions(
+    case: RefundCase, request: HttpRequest, roles: frozenset[Role]
+) -> tuple[list[Action], bool]:
+    """Transitions this user may make now (the service decides), and whether some need another role."""
+    if not _may_act(roles):
+        return [], False
+    actor = Actor.for_user(request.user)
+    actions: list[Action] = []
+    held_back = False
+    for to in case.allowed_transitions():
+        try:
+            check_transition_allowed(case=case, to=to, actor=actor)
+        except PermissionDenied:
+            held_back = True
+            continue
+        except DomainError:
+            continue
+        actions.append(Action(to=to, label=action_label(to), style=ACTION_STYLES.get(to, "default")))
+    return actions, held_back
+
+
+def _policy_evaluation(case: RefundCase) -> tuple[bool, Any]:
+    """The policy panel, when the policy app provides it: (template available, evaluation or None)."""
+    try:
+        get_template(POLICY_EVALUATION_TEMPLATE)
+    except TemplateDoesNotExist:
+        return False, None
+    try:
+        selectors = importlib.import_module("refund_desk.policy.selectors")
+    except ImportError:
+        return True, None
+    evaluate = getattr(selectors, "case_evaluation", None)
+    if evaluate is None:
+        return True, None
+    return True, evaluate(case, lang=translation.get_language())
+
+
+def _live_context(
+    request: HttpRequest,
+    case: RefundCase,
+    roles: frozenset[Role],
+    *,
+    error: str = "",
+    notice: str = "",
+    note_form: NoteForm | None = None,
+    transition_form: TransitionForm | None = None,
+) -> dict[str, Any]:
+    """What the swappable status / actions / timeline fragment shows."""
+    actions, held_back = _available_actions(case, request, roles)
+    return {
+        "case": case,
+        "timeline": list(case_timeline(case=case)),
+        "actions": actions,
+        "may_act": _may_act(roles),
+        "needs_supervisor": held_back,
+        "error": error,
+        "notice": notice,
+        "note_form": note_form or NoteForm(),
+        "transition_form": transition_form or TransitionForm(),
+        "now": timezone.now(),
+    }
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    roles = _require_staff(request)
+    case = _load_case(case_id)
+    has_policy_panel, evaluation = _policy_evaluation(case)
+    context = _live_context(request, case, roles)
+    context.update(
+        {
+            "order": case.order,
+            "line_items": list(case.order.line_items.all()),
+            "items": list(case.items.all()),
+            "buyer_name": _buyer_name(case),
+            "has_policy_panel": has_policy_panel,
+            "evaluation": evaluation,
+        }
+    )
+    return render(request, "desk/case.html", context)
+
+
+def _buyer_name(case: RefundCase) -> str:
+    buyer = case.order.snapshot.get("buyer") if isinstance(case.order.snapshot, dict) else None
+    if not isinstance(buyer, dict):
+        return ""
+    return " ".join(str(buyer.get(k) or "") for k in ("firstName", "lastName")).strip()
+
+
+def _status_label(status: str) -> str:
+    try:
+        return str(CaseStatus(status).label)
+    except ValueError:
+        return status
+
+
+def _transition_error(exc: DomainError, case: RefundCase, to: CaseStatus) -> tuple[str, int]:
+    """A message for the person (in their language) and the HTTP status for a refused transition."""
+    names = {"from": _status_label(case.status), "to": _status_label(to)}
+    if isinstance(exc, IllegalTransition):
+        message = _(
+            "This case cannot move from “%(from)s” to “%(to)s”. It may have changed meanwhile; "
+            "the page now shows its current state."
+        )
+        return message % names, 409
+    if isinstance(exc, PermissionDenied):
+        role = required_role(CaseStatus(case.status), to)
+        if role == Role.SUPERVISOR:
+            message = _("Only a supervisor may move a case from “%(from)s” to “%(to)s”.")
+        else:
+            message = _("You may not move this case from “%(from)s” to “%(to)s”.")
+        return message % names, 403
+    return _("The change was not saved: %(detail)s") % {"detail": exc}, 422
+
+
+def _respond_live(
+    request: HttpRequest, case_id: int, roles: frozenset[Role], *, status: int = 200, **live: Any
+) -> HttpResponse:
+    """htmx gets the fresh fragment; a plain form post is redirected back to the page (post/redirect/get)."""
+    if getattr(request, "htmx", False):
+        case = _load_case(case_id)
+        context = _live_context(request, case, roles, **live)
+        return render(request, "desk/_case_live.html", {**context, "oob_announce": True}, status=status)
+    if live.get("error"):
+        messages.error(request, live["error"])
+    elif live.get("notice"):
+        messages.success(request, live["notice"])
+    return HttpResponseRedirect(reverse("desk:case", args=[case_id]), status=303)
+
+
+def _forbidden_to_write(request: HttpRequest, case_id: int, roles: frozenset[Role]) -> HttpResponse:
+    message = _("Your role can read cases but not change them.")
+    if getattr(request, "htmx", False):
+        return _respond_live(request, case_id, roles, status=403, error=message)
+    return HttpResponse(message, status=403, content_type="text/plain; charset=utf-8")
+
+
+@login_required
+@require_POST
+def case_transition_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Move the case to the posted status through the lifecycle service."""
+    roles = _require_staff(request)
+    if not _may_act(roles):
+        return _forbidden_to_write(request, case_id, roles)
+    case = _load_case(case_id)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _respond_live(request, case_id, roles, status=422, error=error, transition_form=form)
+    to = CaseStatus(form.cleaned_data["to"])
+    try:
+        case = case_transition(
+            case=case, to=to, actor=Actor.for_user(request.user), reason=form.cleaned_data["reason"]
+        )
+    except DomainError as exc:
+        error, status = _transition_error(exc, case, to)
+        return _respond_live(request, case_id, roles, status=status, error=error, transition_form=form)
+    notice = _("Status changed to “%(status)s”.") % {"status": _status_label(case.status)}
+    return _respond_live(request, case_id, roles, notice=notice)
+
+
+@login_required
+@require_POST
+def case_note_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Add a note to the case timeline."""
+    roles = _require_staff(request)
+    if not _may_act(roles):
+        return _forbidden_to_write(request, case_id, roles)
+    case = _load_case(case_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _respond_live(request, case_id, roles, status=422, error=error, note_form=form)
+    try:
+        case_add_note(case=case, actor=Actor.for_user(request.user), text=form.cleaned_data["text"])
+    except ValidationFailed:
+        return _respond_live(
+            request, case_id, roles, status=422, error=_("A note cannot be empty."), note_form=form
+        )
+    return _respond_live(request, case_id, roles, notice=_("Note added."))
