@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -160,8 +161,9 @@ def main() -> None:
     client = Client()
     client.force_login(user)
 
-    first = client.get("/")
-    page_two = first.context["page"].next_cursor if first.context and "page" in first.context else None
+    first = client.get("/").content.decode()
+    match = re.search(r'[?&]cursor=([A-Za-z0-9_-]+)', first)
+    page_two = match.group(1) if match else None
     urls = {
         "default queue (all, by deadline)": "/",
         "status=NEW": "/?status=NEW",

@@ -54,9 +54,16 @@ from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseKind, CaseStatus, Marketplace
 from refund_desk.cases.intake import Outcome, account_get_or_create, cases_import
 from refund_desk.cases.models import RefundCase
-from refund_desk.cases.selectors import MAX_PAGE_SIZE, QueueFilters, case_get, case_queue, case_timeline
-from refund_desk.cases.services import case_transition, check_transition_allowed
-from refund_desk.core.errors import DomainError, ValidationFailed
+from refund_desk.cases.selectors import (
+    MAX_PAGE_SIZE,
+    QueueFilters,
+    case_get,
+    case_queue,
+    case_timeline,
+    case_transition_options,
+)
+from refund_desk.cases.services import case_transition
+from refund_desk.core.errors import ValidationFailed
 
 JSON = "application/json"
 DEFAULT_ACCOUNT = "default"
@@ -108,21 +115,11 @@ def _case_or_404(case_id: int) -> RefundCase:
         raise exceptions.NotFound(f"No case with id {case_id}.") from exc
 
 
-def allowed_transitions_for(case: RefundCase, user: Any) -> list[CaseStatus]:
-    """The moves `user` may make on `case` now, as decided by the cases service's own check."""
-    actor = Actor.for_user(user)
-    allowed = []
-    for target in case.allowed_transitions():
-        try:
-            check_transition_allowed(case=case, to=target, actor=actor)
-        except DomainError:
-            continue
-        allowed.append(target)
-    return allowed
-
-
 def _case_detail(request: Request, case: RefundCase) -> dict[str, Any]:
-    context = {"request": request, "allowed_transitions": allowed_transitions_for(case, request.user)}
+    context = {
+        "request": request,
+        "allowed_transitions": case_transition_options(case=case, user=request.user).allowed,
+    }
     return CaseDetailSerializer(case, context=context).data
 
 

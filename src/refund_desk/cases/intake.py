@@ -37,6 +37,7 @@ from refund_desk.integrations.allegro.interface import CheckoutForm, CustomerRet
 from refund_desk.policy.calendar import period_end
 
 STATUTORY_REFUND_DAYS = 14
+MARKETPLACES = frozenset(Marketplace.values)
 INTAKE_ACTOR = Actor.system("intake")
 
 # Allegro return status -> the case status a newly seen return starts in.
@@ -154,7 +155,7 @@ def parse_case_file(data: object) -> ParsedCaseFile:
     currency = order.lineItems[0].price.currency
     if marketplace is None:
         marketplace = next((m for m, c in MARKETPLACE_CURRENCY.items() if c == currency), None)
-    if marketplace not in Marketplace.values:
+    if marketplace not in MARKETPLACES:
         errors.append(("order.marketplace.id", f"unknown marketplace {marketplace!r}"))
     if errors:
         raise ValidationFailed(errors)
@@ -527,14 +528,16 @@ def _ingest_chunk(parsed: list[ParsedCaseFile], account: SellerAccount) -> list[
     results: dict[int, IntakeResult] = {}
     pending = _PendingCreates()
     new_cases: dict[int, RefundCase] = {}
+    planned: set[str] = set()
     later: list[int] = []
     for index, item in enumerate(parsed):
         ret_id = item.customer_return.id
         seen = known.fingerprints.get(ret_id)
         if seen is not None and seen[1] == item.fingerprint:
             results[index] = IntakeResult(Outcome.UNCHANGED, seen[0], ret_id)
-        elif seen is None and all(c.external_id != ret_id for c in new_cases.values()):
+        elif seen is None and ret_id not in planned:
             new_cases[index] = _plan_new_case(item, account, known, pending)
+            planned.add(ret_id)
         else:
             later.append(index)
     pending.write()
@@ -565,7 +568,7 @@ def _chunks(items: Iterable[object], size: int) -> Iterator[list[object]]:
 
 
 def cases_import(
-    *, items: Iterable[object], account: SellerAccount, chunk_size: int = 250, progress: Any = None
+    *, items: Iterable[object], account: SellerAccount, chunk_size: int = 500, progress: Any = None
 ) -> IntakeSummary:
     """Import many case files. Each file is all-or-nothing; a rejected one does not stop the batch.
 

@@ -7,14 +7,17 @@ import binascii
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseKind, CaseStatus, Marketplace
 from refund_desk.cases.lifecycle import OPEN_STATUSES
 from refund_desk.cases.models import CaseEvent, RefundCase
-from refund_desk.core.errors import ValidationFailed
+from refund_desk.cases.services import check_transition_allowed
+from refund_desk.core.errors import DomainError, PermissionDenied, ValidationFailed
 
 MAX_PAGE_SIZE = 200
 # Upper bound for prefix search on indexed columns: every string starting with the prefix sorts below it.
@@ -155,3 +158,28 @@ def case_get(*, case_id: int) -> RefundCase:
 
 def case_timeline(*, case: RefundCase) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor_user").order_by("created_at", "id")
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionOptions:
+    """The moves a user may make on a case now, and whether other moves need a role they lack."""
+
+    allowed: list[CaseStatus]
+    needs_other_role: bool
+
+
+def case_transition_options(*, case: RefundCase, user: Any) -> TransitionOptions:
+    """Ask the state machine's own check for every move the lifecycle allows from the case's status."""
+    actor = Actor.for_user(user)
+    allowed: list[CaseStatus] = []
+    needs_other_role = False
+    for target in case.allowed_transitions():
+        try:
+            check_transition_allowed(case=case, to=target, actor=actor)
+        except PermissionDenied:
+            needs_other_role = True
+            continue
+        except DomainError:
+            continue
+        allowed.append(target)
+    return TransitionOptions(allowed=allowed, needs_other_role=needs_other_role)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,8 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
@@ -24,14 +21,20 @@ from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseStatus
 from refund_desk.cases.lifecycle import required_role
 from refund_desk.cases.models import RefundCase
-from refund_desk.cases.selectors import QueueFilters, case_get, case_queue, case_timeline
-from refund_desk.cases.services import case_add_note, case_transition, check_transition_allowed
+from refund_desk.cases.selectors import (
+    QueueFilters,
+    case_get,
+    case_queue,
+    case_timeline,
+    case_transition_options,
+)
+from refund_desk.cases.services import case_add_note, case_transition
 from refund_desk.core.errors import DomainError, IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.roles import Role, user_roles
 from refund_desk.desk.forms import NoteForm, QueueFilterForm, TransitionForm
 from refund_desk.desk.presenters import ACTION_STYLES, action_label
+from refund_desk.policy.selectors import case_evaluation
 
-POLICY_EVALUATION_TEMPLATE = "policy/_case_evaluation.html"
 WRITER_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 
 
@@ -118,35 +121,12 @@ def _available_actions(
     """Transitions this user may make now (the service decides), and whether some need another role."""
     if not _may_act(roles):
         return [], False
-    actor = Actor.for_user(request.user)
-    actions: list[Action] = []
-    held_back = False
-    for to in case.allowed_transitions():
-        try:
-            check_transition_allowed(case=case, to=to, actor=actor)
-        except PermissionDenied:
-            held_back = True
-            continue
-        except DomainError:
-            continue
-        actions.append(Action(to=to, label=action_label(to), style=ACTION_STYLES.get(to, "default")))
-    return actions, held_back
-
-
-def _policy_evaluation(case: RefundCase) -> tuple[bool, Any]:
-    """The policy panel, when the policy app provides it: (template available, evaluation or None)."""
-    try:
-        get_template(POLICY_EVALUATION_TEMPLATE)
-    except TemplateDoesNotExist:
-        return False, None
-    try:
-        selectors = importlib.import_module("refund_desk.policy.selectors")
-    except ImportError:
-        return True, None
-    evaluate = getattr(selectors, "case_evaluation", None)
-    if evaluate is None:
-        return True, None
-    return True, evaluate(case, lang=translation.get_language())
+    options = case_transition_options(case=case, user=request.user)
+    actions = [
+        Action(to=to, label=action_label(to), style=ACTION_STYLES.get(to, "default"))
+        for to in options.allowed
+    ]
+    return actions, options.needs_other_role
 
 
 def _live_context(
@@ -180,7 +160,6 @@ def _live_context(
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     roles = _require_staff(request)
     case = _load_case(case_id)
-    has_policy_panel, evaluation = _policy_evaluation(case)
     context = _live_context(request, case, roles)
     context.update(
         {
@@ -188,8 +167,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "line_items": list(case.order.line_items.all()),
             "items": list(case.items.all()),
             "buyer_name": _buyer_name(case),
-            "has_policy_panel": has_policy_panel,
-            "evaluation": evaluation,
+            "evaluation": case_evaluation(case, lang=translation.get_language()),
         }
     )
     return render(request, "desk/case.html", context)

@@ -15,8 +15,10 @@ from refund_desk.cases.choices import CaseStatus, EventType, Marketplace
 from refund_desk.cases.intake import account_get_or_create, cases_import
 from refund_desk.cases.models import RefundCase
 from refund_desk.cases.services import case_transition, event_append
+from refund_desk.cases.tests.factories import case_file, imported_case
 from refund_desk.demo.casefiles import generate_case_files
 from refund_desk.desk.tests.factories import OrderFactory, RefundCaseFactory
+from refund_desk.policy.selectors import case_evaluation
 
 pytestmark = pytest.mark.django_db
 
@@ -144,16 +146,19 @@ def test_anonymous_is_redirected_to_login(client: Client) -> None:
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_policy_panel_is_included_once_its_template_exists(agent_client: Client, settings, tmp_path) -> None:
-    # given the policy app's template (written by another app; absent until then)
-    case = RefundCaseFactory.create()
-    assert "policy-panel-marker" not in agent_client.get(case_url(case)).content.decode()
-    (tmp_path / "policy").mkdir()
-    (tmp_path / "policy" / "_case_evaluation.html").write_text(
-        '<section class="policy-panel-marker">{{ case.pk }} {{ evaluation|default_if_none:"none" }}</section>'
-    )
-    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+def test_case_page_shows_the_policy_decision_and_rule_trace(agent_client: Client) -> None:
+    # given a case imported from Allegro data, which the statutory policy can evaluate
+    result = cases_import(items=[case_file(seed=3)], account=account_get_or_create(name="shop")).results[0]
+    case = imported_case(result)
+    evaluation = case_evaluation(case, lang="en")
+    assert evaluation is not None
 
-    # when the case page renders, then it includes the panel with the case in context
+    # when the case page renders
     body = agent_client.get(case_url(case)).content.decode()
-    assert f'<section class="policy-panel-marker">{case.pk} ' in body
+
+    # then it shows the engine's decision, its total and every rule of the trace
+    data = evaluation.to_json()
+    assert data["decision"] in body
+    assert data["refund"]["total"]["currency"] in body
+    for rule in data["rules"]:
+        assert rule["id"] in body

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,13 +22,3 @@ def stored_case(account: SellerAccount) -> RefundCase:
     )
     assert result.case_id is not None, result.errors
     return RefundCase.objects.get(pk=result.case_id)
-
-
-@pytest.fixture
-def desk_base(settings: Any, tmp_path: Path) -> None:
-    """A stand-in for the desk's base template (written by another team) with the agreed blocks."""
-    (tmp_path / "desk").mkdir()
-    (tmp_path / "desk" / "base.html").write_text(
-        "<html><title>{% block title %}{% endblock %}</title><body>{% block content %}{% endblock %}</body></html>"
-    )
-    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [str(tmp_path)]}]

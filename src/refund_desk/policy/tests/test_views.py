@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
@@ -13,7 +12,6 @@ from refund_desk.cases.models import RefundCase, SellerAccount
 from refund_desk.policy.forms import yaml_fingerprint
 from refund_desk.policy.models import PolicyVersion
 
-pytestmark = [pytest.mark.usefixtures("desk_base")]
 YAML = "name: Longer\nwithdrawal:\n  periodDays: 30\n"
 
 
