@@ -162,7 +162,7 @@ def main() -> None:
     client.force_login(user)
 
     first = client.get("/").content.decode()
-    match = re.search(r'[?&]cursor=([A-Za-z0-9_-]+)', first)
+    match = re.search(r"[?&]cursor=([A-Za-z0-9_-]+)", first)
     page_two = match.group(1) if match else None
     urls = {
         "default queue (all, by deadline)": "/",
