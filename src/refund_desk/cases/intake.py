@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pydantic import ValidationError
 
+from refund_desk.ai.tasks import review_cases_after_commit
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseKind, CaseSource, CaseStatus, EventType, Marketplace
 from refund_desk.cases.models import (
@@ -190,7 +191,11 @@ def _consistency_errors(order: CheckoutForm, ret: CustomerReturn) -> list[tuple[
                 (path, f"currency {other} differs from the order's {currency}; one case has one currency")
             )
     bought: dict[str, int] = defaultdict(int)
-    for line in order.lineItems:
+    line_ids: set[str] = set()
+    for i, line in enumerate(order.lineItems):
+        if line.id in line_ids:
+            errors.append((f"order.lineItems[{i}].id", f"line item {line.id} appears twice in the order"))
+        line_ids.add(line.id)
         bought[line.offer.id] += line.quantity
     returned: dict[str, int] = defaultdict(int)
     for i, item in enumerate(ret.items):
@@ -541,6 +546,7 @@ def _ingest_chunk(parsed: list[ParsedCaseFile], account: SellerAccount) -> list[
         else:
             later.append(index)
     pending.write()
+    review_cases_after_commit(case.pk for case in new_cases.values() if case.pk is not None)
     for index, case in new_cases.items():
         known.fingerprints[case.external_id] = (case.pk, case.fingerprint)
         results[index] = IntakeResult(Outcome.CREATED, case.pk, case.external_id)

@@ -168,6 +168,19 @@ BAD_INPUT = [
 ]
 
 
+def test_a_line_item_id_twice_in_the_order_is_rejected() -> None:
+    data = case_file(seed=40)
+    data["order"]["lineItems"].append(copy.deepcopy(data["order"]["lineItems"][0]))
+    index = len(data["order"]["lineItems"]) - 1
+    result = cases_import(items=[data], account=make_account()).results[0]
+    assert result.outcome == Outcome.REJECTED
+    assert (
+        f"order.lineItems[{index}].id",
+        f"line item {data['order']['lineItems'][0]['id']} appears twice in the order",
+    ) in result.errors
+    assert RefundCase.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     ("label", "path", "value", "field", "message"), BAD_INPUT, ids=[b[0] for b in BAD_INPUT]
 )

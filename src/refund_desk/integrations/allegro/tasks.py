@@ -1,0 +1,56 @@
+"""Background sync (Huey). Tasks take ids, are idempotent, and record their outcome in SyncRun.
+
+Schedule: `allegro_sync_every_minute` runs `allegro_sync_all` every minute — it enqueues one
+`allegro_sync_account` per active, connected account.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from refund_desk.cases.models import SellerAccount
+from refund_desk.integrations.allegro.errors import AllegroError
+from refund_desk.integrations.allegro.selectors import accounts_syncable
+from refund_desk.integrations.allegro.services import client_for_account
+from refund_desk.integrations.allegro.sync import sync_customer_returns, sync_open_returns, sync_order_events
+
+logger = logging.getLogger("refund_desk.integrations.allegro")
+
+
+def sync_account(account_id: int) -> None:
+    """New returns, then changes to open returns, then cancellations — for one account."""
+    account = SellerAccount.objects.filter(pk=account_id, is_active=True).first()
+    if account is None:
+        return
+    try:
+        client = client_for_account(account)
+    except AllegroError as exc:
+        logger.warning("cannot sync %s: %s", account.name, exc)
+        return
+    with client:
+        sync_customer_returns(account=account, client=client)
+        sync_open_returns(account=account, client=client)
+        sync_order_events(account=account, client=client)
+
+
+@db_task(retries=2, retry_delay=30)
+def allegro_sync_account(account_id: int) -> None:
+    sync_account(account_id)
+
+
+@db_task()
+def allegro_sync_all() -> int:
+    """Enqueue a sync for every active, connected account; returns how many were enqueued."""
+    ids = list(accounts_syncable().values_list("pk", flat=True))
+    for account_id in ids:
+        allegro_sync_account(account_id)
+    return len(ids)
+
+
+@db_periodic_task(crontab(minute="*"), name="allegro.sync_every_minute")
+def allegro_sync_every_minute() -> None:
+    """New requests reach the desk within a minute of arriving on Allegro."""
+    allegro_sync_all.call_local()
