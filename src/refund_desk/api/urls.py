@@ -11,6 +11,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from refund_desk.api import views
 from refund_desk.api.problems import problem_types_markdown
+from refund_desk.logistics.api import InspectionCreateView
 
 app_name = "api"
 
@@ -21,6 +22,7 @@ v1_patterns = [
     path("cases/<int:case_id>/", views.CaseDetailView.as_view(), name="case-detail"),
     path("cases/<int:case_id>/events/", views.CaseEventsView.as_view(), name="case-events"),
     path("cases/<int:case_id>/transitions/", views.CaseTransitionView.as_view(), name="case-transitions"),
+    path("inspections/", InspectionCreateView.as_view(), name="inspections"),
 ]
 
 schema_view = SpectacularAPIView.as_view(

@@ -1,0 +1,30 @@
+"""Reads of the logistics app."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from refund_desk.cases.models import RefundCase
+from refund_desk.logistics.models import Parcel
+
+
+def case_find_for_inspection(*, query: str) -> tuple[RefundCase | None, Parcel | None]:
+    """The case a warehouse is holding: by return waybill, else by return reference or Allegro id."""
+    query = query.strip()
+    if not query:
+        return None, None
+    parcel = (
+        Parcel.objects.select_related("case").filter(waybill__iexact=query).order_by("-created_at").first()
+    )
+    if parcel is not None:
+        return parcel.case, parcel
+    case = (
+        RefundCase.objects.filter(Q(reference__iexact=query) | Q(external_id=query))
+        .order_by("-opened_at")
+        .first()
+    )
+    return case, None
+
+
+def case_parcels(*, case: RefundCase) -> QuerySet[Parcel]:
+    return Parcel.objects.filter(case=case).prefetch_related("tracking_events").order_by("created_at", "id")

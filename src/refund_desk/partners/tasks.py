@@ -1,0 +1,27 @@
+"""Background work of the partners app. Deliveries run here, after commit, never in a request."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from refund_desk.partners import services
+
+
+@db_task(retries=0)
+def webhook_deliver_task(delivery_id: int) -> None:
+    delivery = services.webhook_deliver(delivery_id=delivery_id)
+    if delivery.status == "PENDING":
+        delay = max(1, int((delivery.next_attempt_at - timezone.now()).total_seconds()))
+        webhook_deliver_task.schedule((delivery_id,), delay=min(delay, 8 * 3600))
+
+
+@db_periodic_task(crontab(minute="*"))
+def webhook_deliver_due_task() -> None:
+    services.webhook_deliver_due()
+
+
+@db_periodic_task(crontab(minute="*"))
+def case_events_publish_task() -> None:
+    services.case_events_publish()

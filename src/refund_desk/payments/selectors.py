@@ -1,0 +1,86 @@
+"""Reads of the payments app: refunds of a case, the approval queue, alerts, bank transfers and the
+commission report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.db.models.functions import TruncMonth
+
+from refund_desk.cases.models import RefundCase
+from refund_desk.payments.choices import CLAIM_LOST_STATUSES, ClaimStatus, RefundMethod, RefundStatus
+from refund_desk.payments.models import Alert, CommissionClaim, RefundOrder, TransferBatch
+
+
+def case_refunds(*, case: RefundCase) -> QuerySet[RefundOrder]:
+    return (
+        RefundOrder.objects.filter(case=case)
+        .prefetch_related("lines__line_item")
+        .order_by("-created_at", "-id")
+    )
+
+
+def refunds_awaiting_approval() -> QuerySet[RefundOrder]:
+    return (
+        RefundOrder.objects.filter(status=RefundStatus.AWAITING_APPROVAL)
+        .select_related("case", "requested_by")
+        .prefetch_related("lines__line_item")
+        .order_by("created_at", "id")
+    )
+
+
+def alerts_open() -> QuerySet[Alert]:
+    return (
+        Alert.objects.filter(resolved_at__isnull=True).select_related("case").order_by("-created_at", "-id")
+    )
+
+
+def transfers_pending() -> QuerySet[RefundOrder]:
+    return (
+        RefundOrder.objects.filter(method=RefundMethod.BANK_TRANSFER, status=RefundStatus.MANUAL)
+        .select_related("case", "account", "transfer_batch")
+        .order_by("currency", "pk")
+    )
+
+
+def transfer_batches() -> QuerySet[TransferBatch]:
+    return TransferBatch.objects.select_related("account").order_by("-created_at", "-id")
+
+
+def commission_report() -> list[dict[str, Any]]:
+    """Per month (of the refund) and currency: commission recovered, lost and still open."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    claims = CommissionClaim.objects.annotate(month=TruncMonth("created_at")).order_by("-month", "currency")
+    for claim in claims:
+        key = (claim.month.strftime("%Y-%m"), claim.currency or "")
+        row = rows.setdefault(
+            key,
+            {
+                "month": key[0],
+                "currency": key[1],
+                "recovered": Decimal(0),
+                "recovered_claims": 0,
+                "missed_claims": 0,
+                "missed_known": Decimal(0),
+                "open_claims": 0,
+            },
+        )
+        if claim.status == ClaimStatus.GRANTED:
+            row["recovered"] += claim.commission_amount or Decimal(0)
+            row["recovered_claims"] += 1
+        elif claim.status in CLAIM_LOST_STATUSES:
+            row["missed_claims"] += 1
+            row["missed_known"] += claim.commission_amount or Decimal(0)
+        else:
+            row["open_claims"] += 1
+    return list(rows.values())
+
+
+def refunds_by_status() -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for status in RefundOrder.objects.values_list("status", flat=True):
+        counts[status] += 1
+    return dict(counts)

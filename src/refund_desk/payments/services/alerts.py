@@ -1,0 +1,61 @@
+"""Team alerts: raised once per open problem, resolved by a person."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from refund_desk.cases.actors import Actor
+from refund_desk.cases.models import RefundCase, SellerAccount
+from refund_desk.payments.choices import AlertKind
+from refund_desk.payments.models import Alert
+
+logger = logging.getLogger("refund_desk.payments.alerts")
+
+
+@transaction.atomic
+def alert_raise(
+    *,
+    kind: AlertKind,
+    message: str,
+    dedup_key: str,
+    case: RefundCase | None = None,
+    account: SellerAccount | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Alert:
+    """Raise an alert unless the same problem is already open; tell partners after commit."""
+    from refund_desk.partners.services import webhook_event_emit
+
+    existing = Alert.objects.filter(dedup_key=dedup_key, resolved_at__isnull=True).first()
+    if existing is not None:
+        return existing
+    alert = Alert.objects.create(
+        kind=kind,
+        message=message,
+        dedup_key=dedup_key,
+        case=case,
+        account=account or (case.account if case else None),
+        payload=payload or {},
+    )
+    logger.warning("alert %s: %s", kind, message)
+    webhook_event_emit(
+        event="alert.raised",
+        account=alert.account,
+        payload={
+            "alert": {"id": alert.pk, "kind": kind, "message": message, "caseId": case.pk if case else None}
+        },
+    )
+    return alert
+
+
+@transaction.atomic
+def alert_resolve(*, alert: Alert, actor: Actor) -> Alert:
+    locked = Alert.objects.select_for_update().get(pk=alert.pk)
+    if locked.resolved_at is None:
+        locked.resolved_at = timezone.now()
+        locked.resolved_by = actor.user
+        locked.save(update_fields=["resolved_at", "resolved_by"])
+    return locked

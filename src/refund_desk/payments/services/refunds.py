@@ -1,0 +1,466 @@
+"""Refund orders: built from the policy engine, held against what was paid, approved by four eyes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from refund_desk.cases.actors import Actor
+from refund_desk.cases.choices import ActorType, CaseStatus, EventType
+from refund_desk.cases.models import OrderLineItem, RefundCase
+from refund_desk.cases.services import case_transition, event_append
+from refund_desk.core.errors import DomainError, IllegalTransition, PermissionDenied, ValidationFailed
+from refund_desk.core.money import CENT
+from refund_desk.core.roles import Role, has_role
+from refund_desk.payments.choices import (
+    HOLDING_STATUSES,
+    ApprovalReason,
+    LineType,
+    RefundMethod,
+    RefundReason,
+    RefundStatus,
+)
+from refund_desk.payments.models import (
+    AccountPaymentSettings,
+    LineRefundLedger,
+    OrderRefundLedger,
+    OutboxMessage,
+    RefundOrder,
+    RefundOrderLine,
+)
+from refund_desk.policy.engine import Decision
+from refund_desk.policy.selectors import case_evaluation
+
+# Payment types Allegro cannot refund through the API: the buyer gets a bank transfer (domain brief D).
+BANK_TRANSFER_PAYMENT_TYPES = frozenset({"CASH_ON_DELIVERY", "WIRE_TRANSFER"})
+DEFAULT_APPROVAL_THRESHOLDS = {"PLN": "1000", "CZK": "6000", "EUR": "250", "HUF": "100000"}
+ENGINE_PAYS = frozenset({Decision.REFUND, Decision.AWAIT_RETURN})
+SYSTEM = Actor.system("payments")
+
+
+class OverRefund(DomainError):
+    """A refund would return more than was paid for a line, the delivery or the order."""
+
+
+@dataclass(frozen=True, slots=True)
+class LineSpec:
+    """A refund line as requested: an order line (external id), QUANTITY units or an AMOUNT."""
+
+    line_item_id: str
+    type: str
+    quantity: int | None = None
+    amount: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _PlannedLine:
+    line: OrderLineItem
+    type: str
+    quantity: int | None
+    amount: Decimal
+
+
+def approval_threshold(*, account_id: int, currency: str) -> Decimal:
+    """Refunds above this amount need a supervisor's approval."""
+    row = AccountPaymentSettings.objects.filter(account_id=account_id, currency=currency).first()
+    if row is not None:
+        return row.approval_threshold
+    configured = getattr(settings, "PAYMENTS_APPROVAL_THRESHOLDS", {}) or {}
+    return Decimal(str(configured.get(currency, DEFAULT_APPROVAL_THRESHOLDS.get(currency, "0"))))
+
+
+def refund_to_json(refund: RefundOrder) -> dict[str, Any]:
+    """The refund as partners and the API see it."""
+    return {
+        "id": refund.pk,
+        "caseId": refund.case_id,
+        "orderId": refund.order.external_id,
+        "commandId": str(refund.command_id),
+        "method": refund.method,
+        "status": refund.status,
+        "reason": refund.reason,
+        "total": {"amount": f"{refund.total:.2f}", "currency": refund.currency},
+        "allegroRefundId": refund.allegro_refund_id or None,
+        "allegroStatus": refund.allegro_status or None,
+        "problem": refund.error_message or None,
+    }
+
+
+def refund_emit(refund: RefundOrder, event: str) -> None:
+    from refund_desk.partners.services import webhook_event_emit
+
+    webhook_event_emit(event=event, account=refund.account, payload={"refund": refund_to_json(refund)})
+
+
+def _resolve_lines(case: RefundCase, specs: Sequence[LineSpec]) -> list[_PlannedLine]:
+    by_external = {li.external_id: li for li in case.order.line_items.all()}
+    planned: list[_PlannedLine] = []
+    errors: list[tuple[str, str]] = []
+    for index, spec in enumerate(specs):
+        line = by_external.get(spec.line_item_id)
+        if line is None:
+            errors.append((f"lines[{index}].id", f"line item {spec.line_item_id} is not in this order"))
+            continue
+        if spec.type == LineType.QUANTITY:
+            if not spec.quantity or spec.quantity <= 0:
+                errors.append((f"lines[{index}].quantity", "must be at least 1"))
+                continue
+            planned.append(
+                _PlannedLine(line, LineType.QUANTITY, spec.quantity, line.unit_price * spec.quantity)
+            )
+        elif spec.type == LineType.AMOUNT:
+            if spec.amount is None or spec.amount <= 0:
+                errors.append((f"lines[{index}].amount", "must be more than zero"))
+                continue
+            planned.append(_PlannedLine(line, LineType.AMOUNT, None, spec.amount.quantize(CENT)))
+        else:
+            errors.append((f"lines[{index}].type", "must be QUANTITY or AMOUNT"))
+    if errors:
+        raise ValidationFailed(errors)
+    if len({p.line.pk for p in planned}) != len(planned):
+        raise ValidationFailed([("lines", "each order line may appear once")])
+    return planned
+
+
+def _engine_specs(case: RefundCase) -> tuple[str, list[LineSpec], Decimal, str, Decimal | None, str, str]:
+    evaluation = case_evaluation(case)
+    if evaluation is None:
+        raise ValidationFailed([("case", "the case's Allegro data no longer validates; refresh it first")])
+    specs = [
+        LineSpec(
+            line_item_id=line.line_item_id,
+            type=line.type,
+            quantity=line.quantity if line.type == LineType.QUANTITY else None,
+            amount=line.value.amount if line.type == LineType.AMOUNT else None,
+        )
+        for line in evaluation.lines
+    ]
+    delivery = evaluation.delivery.amount if evaluation.delivery is not None else Decimal("0.00")
+    return (
+        evaluation.decision,
+        specs,
+        delivery,
+        evaluation.refund_reason,
+        evaluation.total.amount,
+        evaluation.policy_version,
+        evaluation.refund_reason,
+    )
+
+
+def _ledger_for_line(line: OrderLineItem) -> LineRefundLedger:
+    ledger, _ = LineRefundLedger.objects.get_or_create(
+        line_item=line,
+        defaults={
+            "paid_quantity": line.quantity,
+            "paid_amount": (line.unit_price * line.quantity).quantize(CENT),
+        },
+    )
+    return ledger
+
+
+def _ledger_for_order(case: RefundCase) -> OrderRefundLedger:
+    order = case.order
+    lines_paid = sum((li.unit_price * li.quantity for li in order.line_items.all()), Decimal(0))
+    paid = order.paid_amount or order.total_to_pay or (lines_paid + order.delivery_cost)
+    ledger, _ = OrderRefundLedger.objects.get_or_create(
+        order=order, defaults={"paid_total": paid.quantize(CENT), "paid_delivery": order.delivery_cost}
+    )
+    return ledger
+
+
+def _hold(case: RefundCase, planned: Sequence[_PlannedLine], delivery: Decimal, sign: int) -> None:
+    """Add (sign=1) or release (sign=-1) amounts on the ledgers, locking rows in pk order.
+
+    The code checks first to explain the problem in plain words; the database CHECK constraints refuse
+    an over-refund even if two transactions raced past the check.
+    """
+    order_ledger = _ledger_for_order(case)
+    line_ledgers = {p.line.pk: _ledger_for_line(p.line) for p in planned}
+    locked_lines = {
+        row.line_item_id: row
+        for row in LineRefundLedger.objects.select_for_update()
+        .filter(pk__in=[ledger.pk for ledger in line_ledgers.values()])
+        .order_by("pk")
+    }
+    locked_order = OrderRefundLedger.objects.select_for_update().get(pk=order_ledger.pk)
+    total = sum((p.amount for p in planned), Decimal(0)) + delivery
+    if sign > 0:
+        problems: list[str] = []
+        for p in planned:
+            row = locked_lines[p.line.pk]
+            if p.quantity and row.held_quantity + p.quantity > row.paid_quantity:
+                problems.append(
+                    f"{p.line.offer_name or p.line.external_id}: {row.paid_quantity - row.held_quantity} "
+                    f"of {row.paid_quantity} units are left to refund"
+                )
+            elif row.held_amount + p.amount > row.paid_amount:
+                problems.append(
+                    f"{p.line.offer_name or p.line.external_id}: {row.paid_amount - row.held_amount:.2f} "
+                    f"{case.currency} is left to refund"
+                )
+        if locked_order.held_delivery + delivery > locked_order.paid_delivery:
+            problems.append(
+                f"delivery: {locked_order.paid_delivery - locked_order.held_delivery:.2f} is left"
+            )
+        if locked_order.held_total + total > locked_order.paid_total:
+            problems.append(
+                f"order: {locked_order.paid_total - locked_order.held_total:.2f} is left to refund"
+            )
+        if problems:
+            raise OverRefund("this refund would pay back more than was paid — " + "; ".join(problems))
+    try:
+        with transaction.atomic():
+            for p in sorted(planned, key=lambda item: locked_lines[item.line.pk].pk):
+                LineRefundLedger.objects.filter(pk=locked_lines[p.line.pk].pk).update(
+                    held_quantity=F("held_quantity") + sign * (p.quantity or 0),
+                    held_amount=F("held_amount") + sign * p.amount,
+                )
+            OrderRefundLedger.objects.filter(pk=locked_order.pk).update(
+                held_total=F("held_total") + sign * total,
+                held_delivery=F("held_delivery") + sign * delivery,
+            )
+    except IntegrityError as exc:
+        raise OverRefund("the database refused this refund: it would pay back more than was paid") from exc
+
+
+def refund_release(refund: RefundOrder) -> None:
+    """Give a refund's amounts back to the ledgers (it failed, was canceled or declined)."""
+    planned = [
+        _PlannedLine(line.line_item, line.type, line.quantity, line.amount)
+        for line in refund.lines.select_related("line_item")
+    ]
+    _hold(refund.case, planned, refund.delivery_amount, -1)
+
+
+def _bank_account(case: RefundCase) -> dict[str, str]:
+    refund = (case.snapshot or {}).get("refund") or {}
+    account = refund.get("bankAccount") or {}
+    return {
+        "owner": str(account.get("owner") or ""),
+        "iban": str(account.get("iban") or "").replace(" ", ""),
+        "account_number": str(account.get("accountNumber") or "").replace(" ", ""),
+        "swift": str(account.get("swift") or ""),
+    }
+
+
+def _queue_outbox(refund: RefundOrder) -> None:
+    OutboxMessage.objects.get_or_create(kind="refund.initiate", refund_order=refund)
+
+    def _enqueue() -> None:
+        from refund_desk.payments.tasks import refund_execute_task
+
+        refund_execute_task(refund.pk)
+
+    transaction.on_commit(_enqueue)
+
+
+def _move_case(case: RefundCase, to: CaseStatus, reason: str, payload: dict[str, Any]) -> None:
+    current = RefundCase.objects.get(pk=case.pk)
+    if current.status == to:
+        return
+    if current.can_transition_to(to):
+        case_transition(case=current, to=to, actor=SYSTEM, reason=reason, payload=payload)
+    else:
+        event_append(case=current, type=EventType.NOTE, actor=SYSTEM, reason=reason, payload=payload)
+
+
+def _release_to_payment(refund: RefundOrder) -> None:
+    """The approved refund goes out: to the outbox (Allegro) or to the bank-transfer list (MANUAL)."""
+    if refund.method == RefundMethod.BANK_TRANSFER:
+        refund.status = RefundStatus.MANUAL
+        refund.save(update_fields=["status", "updated_at"])
+        refund_emit(refund, "refund.manual")
+    else:
+        refund.status = RefundStatus.PLANNED
+        refund.save(update_fields=["status", "updated_at"])
+        _queue_outbox(refund)
+    _move_case(
+        refund.case,
+        CaseStatus.REFUND_PENDING,
+        f"refund of {refund.total:.2f} {refund.currency} on its way",
+        {"refundOrder": refund.pk, "method": refund.method},
+    )
+
+
+@transaction.atomic
+def refund_order_create(
+    *,
+    case: RefundCase,
+    actor: Actor,
+    lines: Sequence[LineSpec] | None = None,
+    delivery: Decimal | None = None,
+    reason: str | None = None,
+    seller_comment: str = "",
+    override_reason: str = "",
+) -> RefundOrder:
+    """Decide to pay a buyer: the engine's breakdown unless the person overrides it (which then needs a
+    second person's approval), held against what was paid, and — unless waiting for approval — queued
+    in the outbox in the same transaction."""
+    locked = RefundCase.objects.select_for_update().select_related("order", "account").get(pk=case.pk)
+    if locked.status != CaseStatus.APPROVED:
+        raise IllegalTransition(f"only an approved case can be refunded; this one is {locked.status}")
+    if actor.type == ActorType.USER and not has_role(actor.user, Role.AGENT):
+        raise PermissionDenied("refunding needs the agent role")
+    if RefundOrder.objects.filter(case=locked, status__in=HOLDING_STATUSES - {RefundStatus.SUCCESS}).exists():
+        raise IllegalTransition("this case already has a refund in progress")
+    decision, engine_specs, engine_delivery, engine_reason, engine_total, policy_version, _ = _engine_specs(
+        locked
+    )
+    chosen_specs = list(lines) if lines is not None else engine_specs
+    chosen_delivery = (delivery if delivery is not None else engine_delivery).quantize(CENT)
+    chosen_reason = reason or engine_reason or RefundReason.REFUND
+    planned = _resolve_lines(locked, chosen_specs)
+    lines_total = sum((p.amount for p in planned), Decimal(0)).quantize(CENT)
+    total = lines_total + chosen_delivery
+    if total <= 0:
+        raise ValidationFailed([("lines", "a refund needs at least one line or a delivery amount")])
+    engine_planned = _resolve_lines(locked, engine_specs) if decision in ENGINE_PAYS else []
+    same_as_engine = (
+        decision in ENGINE_PAYS
+        and sorted((p.line.pk, p.type, p.quantity, p.amount) for p in planned)
+        == sorted((p.line.pk, p.type, p.quantity, p.amount) for p in engine_planned)
+        and chosen_delivery == engine_delivery.quantize(CENT)
+        and chosen_reason == engine_reason
+    )
+    if not same_as_engine and not override_reason.strip():
+        raise ValidationFailed(
+            [("override_reason", "this refund differs from the policy engine's decision; explain why")]
+        )
+    approval_reasons: list[str] = []
+    threshold = approval_threshold(account_id=locked.account_id, currency=locked.currency)
+    if total > threshold:
+        approval_reasons.append(ApprovalReason.ABOVE_THRESHOLD)
+    if not same_as_engine:
+        approval_reasons.append(ApprovalReason.OVERRIDES_ENGINE)
+    method = (
+        RefundMethod.BANK_TRANSFER
+        if locked.order.payment_type in BANK_TRANSFER_PAYMENT_TYPES
+        else RefundMethod.ALLEGRO
+    )
+    bank = _bank_account(locked) if method == RefundMethod.BANK_TRANSFER else {}
+    if method == RefundMethod.BANK_TRANSFER and not (bank["iban"] or bank["account_number"]):
+        raise ValidationFailed(
+            [
+                (
+                    "bankAccount",
+                    "the order was not paid online and the return carries no bank account to pay to",
+                )
+            ]
+        )
+    _hold(locked, planned, chosen_delivery, 1)
+    now = timezone.now()
+    refund = RefundOrder.objects.create(
+        case=locked,
+        order=locked.order,
+        account=locked.account,
+        method=method,
+        status=RefundStatus.AWAITING_APPROVAL if approval_reasons else RefundStatus.PLANNED,
+        reason=chosen_reason,
+        currency=locked.currency,
+        lines_total=lines_total,
+        delivery_amount=chosen_delivery,
+        total=total,
+        seller_comment=seller_comment.strip()[:250],
+        engine_decision=decision,
+        engine_total=engine_total,
+        policy_version=policy_version,
+        overrides_engine=not same_as_engine,
+        override_reason=override_reason.strip(),
+        approval_reasons=approval_reasons,
+        requested_by=actor.user if actor.type == ActorType.USER else None,
+        requested_by_label=actor.label,
+        bank_owner=bank.get("owner", ""),
+        bank_iban=bank.get("iban", ""),
+        bank_account_number=bank.get("account_number", ""),
+        bank_swift=bank.get("swift", ""),
+        created_at=now,
+        updated_at=now,
+    )
+    RefundOrderLine.objects.bulk_create(
+        RefundOrderLine(
+            refund_order=refund, line_item=p.line, type=p.type, quantity=p.quantity, amount=p.amount
+        )
+        for p in planned
+    )
+    event_append(
+        case=locked,
+        type=EventType.DECISION,
+        actor=actor,
+        reason=f"refund of {total:.2f} {locked.currency} decided",
+        payload={
+            "refundOrder": refund.pk,
+            "commandId": str(refund.command_id),
+            "total": f"{total:.2f}",
+            "overridesEngine": not same_as_engine,
+            "approvalNeeded": approval_reasons,
+        },
+    )
+    refund_emit(refund, "refund.created")
+    if approval_reasons:
+        refund_emit(refund, "refund.approval_requested")
+    else:
+        _release_to_payment(refund)
+    return refund
+
+
+@transaction.atomic
+def refund_order_approve(*, refund: RefundOrder, actor: Actor) -> RefundOrder:
+    """A second person with the supervisor role releases a refund that waits for approval."""
+    locked = (
+        RefundOrder.objects.select_for_update().select_related("case", "account", "order").get(pk=refund.pk)
+    )
+    if actor.type != ActorType.USER or not has_role(actor.user, Role.SUPERVISOR):
+        raise PermissionDenied("approving a refund needs the supervisor role")
+    if locked.requested_by_id is not None and locked.requested_by_id == actor.user.pk:
+        raise PermissionDenied("the person who requested a refund cannot approve it")
+    if not locked.can_be_approved():
+        raise IllegalTransition(f"a refund in status {locked.status} cannot be approved")
+    locked.approved_by = actor.user
+    locked.approved_at = timezone.now()
+    locked.updated_at = locked.approved_at
+    locked.save(update_fields=["approved_by", "approved_at", "updated_at"])
+    event_append(
+        case=locked.case,
+        type=EventType.DECISION,
+        actor=actor,
+        reason=f"refund of {locked.total:.2f} {locked.currency} approved",
+        payload={"refundOrder": locked.pk},
+    )
+    refund_emit(locked, "refund.approved")
+    _release_to_payment(locked)
+    return locked
+
+
+@transaction.atomic
+def refund_order_decline(*, refund: RefundOrder, actor: Actor, reason: str) -> RefundOrder:
+    """A supervisor refuses a refund waiting for approval; its amounts are released."""
+    locked = RefundOrder.objects.select_for_update().select_related("case").get(pk=refund.pk)
+    if actor.type != ActorType.USER or not has_role(actor.user, Role.SUPERVISOR):
+        raise PermissionDenied("declining a refund needs the supervisor role")
+    if locked.requested_by_id is not None and locked.requested_by_id == actor.user.pk:
+        raise PermissionDenied("the person who requested a refund cannot decide on it")
+    if not locked.can_be_approved():
+        raise IllegalTransition(f"a refund in status {locked.status} cannot be declined")
+    if not reason.strip():
+        raise ValidationFailed([("reason", "say why the refund is declined")])
+    refund_release(locked)
+    locked.status = RefundStatus.DECLINED
+    locked.error_message = reason.strip()
+    locked.finished_at = locked.updated_at = timezone.now()
+    locked.save(update_fields=["status", "error_message", "finished_at", "updated_at"])
+    event_append(
+        case=locked.case,
+        type=EventType.DECISION,
+        actor=actor,
+        reason=f"refund declined: {reason.strip()}",
+        payload={"refundOrder": locked.pk},
+    )
+    refund_emit(locked, "refund.declined")
+    return locked

@@ -1,0 +1,158 @@
+"""Desk pages of the payments app: refund a case, approve refunds, alerts, bank transfers, commission."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from refund_desk.cases.actors import Actor
+from refund_desk.cases.models import RefundCase, SellerAccount
+from refund_desk.core.errors import DomainError
+from refund_desk.core.roles import Role, has_role
+from refund_desk.payments import selectors, services
+from refund_desk.payments.forms import DeclineForm, ExportForm, RefundRequestForm
+from refund_desk.payments.models import Alert, RefundOrder, TransferBatch
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next") or fallback
+    if not target.startswith("/"):
+        target = fallback
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def refund_request(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_object_or_404(RefundCase, pk=case_id)
+    form = RefundRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            refund = services.refund_order_create(
+                case=case,
+                actor=Actor.for_user(request.user),
+                seller_comment=form.cleaned_data["seller_comment"],
+            )
+            messages.success(request, f"Refund of {refund.total_money()} — {refund.get_status_display()}")
+        except DomainError as exc:
+            messages.error(request, str(exc))
+    return _back(request, f"/cases/{case.pk}/")
+
+
+@login_required
+def approvals(request: HttpRequest) -> HttpResponse:
+    if not has_role(request.user, Role.SUPERVISOR):
+        return HttpResponseForbidden("supervisors only")
+    return render(
+        request,
+        "payments/approvals.html",
+        {"refunds": selectors.refunds_awaiting_approval(), "decline_form": DeclineForm()},
+    )
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, refund_id: int) -> HttpResponse:
+    refund = get_object_or_404(RefundOrder, pk=refund_id)
+    try:
+        services.refund_order_approve(refund=refund, actor=Actor.for_user(request.user))
+        messages.success(request, f"Refund #{refund.pk} approved")
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return _back(request, "/payments/approvals/")
+
+
+@login_required
+@require_POST
+def decline(request: HttpRequest, refund_id: int) -> HttpResponse:
+    refund = get_object_or_404(RefundOrder, pk=refund_id)
+    form = DeclineForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError("say why the refund is declined")
+        services.refund_order_decline(
+            refund=refund, actor=Actor.for_user(request.user), reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, f"Refund #{refund.pk} declined")
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return _back(request, "/payments/approvals/")
+
+
+@login_required
+def alerts(request: HttpRequest) -> HttpResponse:
+    return render(request, "payments/alerts.html", {"alerts": selectors.alerts_open()})
+
+
+@login_required
+@require_POST
+def alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = get_object_or_404(Alert, pk=alert_id)
+    services.alert_resolve(alert=alert, actor=Actor.for_user(request.user))
+    return _back(request, "/payments/alerts/")
+
+
+@login_required
+def transfers(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "payments/transfers.html",
+        {
+            "pending": selectors.transfers_pending(),
+            "batches": selectors.transfer_batches()[:50],
+            "accounts": SellerAccount.objects.order_by("name"),
+            "export_form": ExportForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def transfers_export(request: HttpRequest) -> HttpResponse:
+    if not has_role(request.user, Role.SUPERVISOR):
+        return HttpResponseForbidden("supervisors only")
+    form = ExportForm(request.POST)
+    account = get_object_or_404(SellerAccount, pk=request.POST.get("account"))
+    if form.is_valid():
+        try:
+            batch = services.transfer_batch_export(
+                account=account, currency=form.cleaned_data["currency"], actor=Actor.for_user(request.user)
+            )
+            if batch is None:
+                messages.info(request, "Nothing to export")
+            else:
+                messages.success(request, f"{batch.file_name}: {batch.total} {batch.currency}")
+        except DomainError as exc:
+            messages.error(request, str(exc))
+    return redirect("payments:transfers")
+
+
+@login_required
+def transfer_download(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_object_or_404(TransferBatch, pk=batch_id)
+    content_type = "application/xml" if batch.format == "SEPA_XML" else "text/csv"
+    response = HttpResponse(batch.content, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{batch.file_name}"'
+    return response
+
+
+@login_required
+@require_POST
+def transfer_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
+    if not has_role(request.user, Role.SUPERVISOR):
+        return HttpResponseForbidden("supervisors only")
+    batch = get_object_or_404(TransferBatch, pk=batch_id)
+    try:
+        services.transfer_batch_confirm(batch=batch, actor=Actor.for_user(request.user))
+        messages.success(request, f"{batch.file_name} confirmed")
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect("payments:transfers")
+
+
+@login_required
+def commission(request: HttpRequest) -> HttpResponse:
+    return render(request, "payments/commission.html", {"rows": selectors.commission_report()})
