@@ -38,3 +38,111 @@ class CommentLabel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.text[:40]}"
+
+
+class AutomationMode(models.TextChoices):
+    OFF = "off", _("off")
+    SHADOW = "shadow", _("shadow (recommend only)")
+    LIVE = "live", _("live (decide automatically)")
+
+
+class AccountAutomation(models.Model):
+    """How the risk model may act for one seller account; no row means mode `off`."""
+
+    account = models.OneToOneField("cases.SellerAccount", on_delete=models.CASCADE, related_name="automation")
+    mode = models.CharField(max_length=10, choices=AutomationMode.choices, default=AutomationMode.OFF)
+    # Below this risk score a request may be approved automatically; null = the model's own threshold.
+    risk_threshold = models.FloatField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.mode}"
+
+
+class BuyerStats(models.Model):
+    """Running aggregates of one buyer with one seller account, kept by `stats_update_for_case`."""
+
+    account = models.ForeignKey("cases.SellerAccount", on_delete=models.CASCADE, related_name="+")
+    buyer = models.ForeignKey("cases.Buyer", on_delete=models.CASCADE, related_name="+")
+    orders = models.PositiveIntegerField(default=0)
+    cases = models.PositiveIntegerField(default=0)
+    decided = models.PositiveIntegerField(default=0)
+    not_approved = models.PositiveIntegerField(default=0)
+    complaints = models.PositiveIntegerField(default=0)
+    first_seen_at = models.DateTimeField(null=True, blank=True)
+    last_case_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "buyer"], name="buyer_stats_unique")]
+
+    def __str__(self) -> str:
+        return f"buyer {self.buyer_id}: {self.cases} cases / {self.orders} orders"
+
+
+class OfferStats(models.Model):
+    """Running aggregates of one offer of one seller account."""
+
+    account = models.ForeignKey("cases.SellerAccount", on_delete=models.CASCADE, related_name="+")
+    offer_id = models.CharField(max_length=64)
+    orders = models.PositiveIntegerField(default=0)
+    cases = models.PositiveIntegerField(default=0)
+    decided = models.PositiveIntegerField(default=0)
+    not_approved = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "offer_id"], name="offer_stats_unique")]
+
+    def __str__(self) -> str:
+        return f"offer {self.offer_id}: {self.cases} cases / {self.orders} orders"
+
+
+class StatsContribution(models.Model):
+    """What one case currently adds to the aggregates, so updates are incremental and idempotent."""
+
+    case = models.OneToOneField("cases.RefundCase", on_delete=models.CASCADE, related_name="+")
+    counted_order = models.BooleanField(default=False)
+    complaint = models.BooleanField(default=False)
+    decided = models.BooleanField(default=False)
+    not_approved = models.BooleanField(default=False)
+    offer_ids = models.JSONField(default=list)
+    previous_last_case_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"case {self.case_id}"
+
+
+class RiskReview(models.Model):
+    """One scoring of a case by the risk model: what it saw, said and did (append-only)."""
+
+    case = models.ForeignKey("cases.RefundCase", on_delete=models.CASCADE, related_name="risk_reviews")
+    model_version = models.CharField(max_length=40)
+    policy_version = models.CharField(max_length=200, blank=True)
+    mode = models.CharField(max_length=10, choices=AutomationMode.choices)
+    features = models.JSONField()
+    score = models.FloatField(null=True, blank=True)
+    threshold = models.FloatField(null=True, blank=True)
+    factors = models.JSONField(default=list)
+    engine_decision = models.CharField(max_length=20, blank=True)
+    recommendation = models.CharField(max_length=20)  # APPROVE or PERSON
+    action = models.CharField(max_length=30)  # what was done: AUTO_APPROVED, ESCALATED, LEFT_FOR_PERSON, NONE
+    automatic = models.BooleanField(default=False)
+    reasons = models.JSONField(default=list)  # why it was (not) automatic, in words
+    agent_decision = models.CharField(max_length=20, blank=True)  # filled once a person decides
+    agent_decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["case", "created_at"], name="risk_review_case_idx"),
+            models.Index(fields=["mode", "agent_decision"], name="risk_review_mode_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.recommendation} ({self.score})"
+
+    @property
+    def agreed(self) -> bool | None:
+        if not self.agent_decision:
+            return None
+        return (self.recommendation == "APPROVE") == (self.agent_decision == "APPROVED")

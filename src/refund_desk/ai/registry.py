@@ -42,3 +42,14 @@ def _register_builtin() -> None:
     register(
         TrainableModel("comments", "buyer-comment classifier (reason, flags, language)", train, evaluate)
     )
+
+    from refund_desk.ai.risk import training
+
+    register(
+        TrainableModel(
+            "risk",
+            "refund-request risk model (gradient boosting, calibrated)",
+            lambda: training.train(promote=True),
+            lambda: training.evaluate(),
+        )
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -98,7 +99,21 @@ def case_transition(
         reason=reason,
         payload=payload,
     )
+    if actor.type == ActorType.USER and target in PERSON_DECISIONS:
+        transaction.on_commit(partial(_refresh_risk_statistics, locked.pk))
     return locked
+
+
+# A person's decision changes the buyer and offer statistics the risk model reads.
+PERSON_DECISIONS = frozenset({CaseStatus.APPROVED, CaseStatus.AWAITING_RETURN, CaseStatus.REJECTED})
+
+
+def _refresh_risk_statistics(case_id: int) -> None:
+    from refund_desk.ai.services import stats_update_for_case  # the ai app builds on cases
+
+    case = RefundCase.objects.filter(pk=case_id).first()
+    if case is not None:
+        stats_update_for_case(case)
 
 
 @transaction.atomic

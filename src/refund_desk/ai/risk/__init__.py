@@ -1,0 +1,1 @@
+"""Risk scoring of refund requests: features, model, training and the model card."""

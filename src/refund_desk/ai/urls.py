@@ -1,0 +1,10 @@
+from django.urls import path
+
+from refund_desk.ai import views
+
+app_name = "ai"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("shadow/", views.shadow, name="shadow"),
+]
