@@ -25,14 +25,16 @@ chromium:
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 
+# The desk, the Allegro emulator and the worker together; EMULATOR_ARGS go to the emulator
+# (e.g. make demo EMULATOR_ARGS="--faults 5xx=0.05,429=0.1 --speed 600").
+EMULATOR_ARGS ?=
 demo: install
 	$(BIN)/refund-desk migrate --noinput
-	$(BIN)/refund-desk demo
 	@echo ""
-	@echo "  Refund Desk is running at http://$(HOST):$(PORT)/"
+	@echo "  Refund Desk will run at http://$(HOST):$(PORT)/"
 	@echo "  Log in as demo / refund-desk-demo  (also: agent, supervisor, auditor with the same password)"
 	@echo ""
-	$(BIN)/refund-desk serve --host $(HOST) --port $(PORT)
+	$(BIN)/refund-desk demo --live --host $(HOST) --port $(PORT) --emulator-args "$(EMULATOR_ARGS)"
 
 lint: install
 	$(BIN)/ruff check .

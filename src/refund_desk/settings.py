@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "refund_desk.desk",
     "refund_desk.api",
     "refund_desk.demo",
+    "refund_desk.ai",
+    "refund_desk.payments",
+    "refund_desk.logistics",
+    "refund_desk.partners",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--cases", type=int, default=400, help="customer returns to generate")
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument(
+            "--live",
+            action="store_true",
+            help="then run the Allegro emulator, the worker and the desk together (Ctrl+C stops them)",
+        )
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--emulator-port", type=int, default=8100)
+        parser.add_argument(
+            "--emulator-args", default="", help="extra emulator options, e.g. '--faults 5xx=0.05 --speed 600'"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write("Loading demo data ...")
@@ -25,3 +36,13 @@ class Command(BaseCommand):
             self.stdout.write(f"Loaded {result.created_cases} demo cases.")
         logins = ", ".join(f"{name} ({role.value})" for name, role in DEMO_USERS.items())
         self.stdout.write(self.style.SUCCESS(f"Logins: {logins}; password: {DEMO_PASSWORD}"))
+        if options["live"]:
+            from refund_desk.demo.live import run_live_demo
+
+            run_live_demo(
+                host=options["host"],
+                port=options["port"],
+                emulator_port=options["emulator_port"],
+                emulator_args=options["emulator_args"],
+                say=self.stdout.write,
+            )
