@@ -211,3 +211,12 @@ LOGGING = {
 
 # Domain settings
 QUEUE_PAGE_SIZE = env.int("QUEUE_PAGE_SIZE", default=50)
+
+# Allegro (see .env.example); client id/secret and FIELD_ENCRYPTION_KEY are read where they are used.
+ALLEGRO_SYNC_LOOKBACK_DAYS = env.int("ALLEGRO_SYNC_LOOKBACK_DAYS", default=30)
+
+# Payments and logistics
+PAYMENTS_GATEWAY = env.str("PAYMENTS_GATEWAY", default="refund_desk.payments.allegro_gateway.AllegroGateway")
+# Four-eyes approval above these amounts per currency, unless an account sets its own.
+PAYMENTS_APPROVAL_THRESHOLDS: dict[str, str] = env.json("PAYMENTS_APPROVAL_THRESHOLDS", default={})
+LOGISTICS_STALE_PARCEL_DAYS = env.int("LOGISTICS_STALE_PARCEL_DAYS", default=5)
