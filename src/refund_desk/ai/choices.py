@@ -5,27 +5,11 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from refund_desk.cases.choices import RETURN_REASON_TYPES
+
 # CustomerReturnItemReason.type (allegro-domain.md, section C). Allegro treats it as a free string;
 # anything else a buyer or agent sends is tolerated but cannot be learnt.
-REASONS: tuple[str, ...] = (
-    "NONE",
-    "MISTAKE",
-    "TRANSPORT",
-    "DAMAGED",
-    "NOT_AS_DESCRIBED",
-    "DONT_LIKE_IT",
-    "OVERDUE_DELIVERY",
-    "INCOMPLETE",
-    "HIDDEN_FLAW",
-    "OTHER_FLAW",
-    "DIFFERENT",
-    "COUNTERFEIT",
-    "NOT_NEW",
-    "TOO_LARGE",
-    "TOO_SMALL",
-    "NOT_AS_EXPECTED",
-    "ORDERED_FOR_COMPARISON",
-)
+REASONS: tuple[str, ...] = RETURN_REASON_TYPES
 
 # Flags the model learns from text. `reason_mismatch` is derived (text vs. the reason the buyer chose).
 TEXT_FLAGS: tuple[str, ...] = (
