@@ -519,7 +519,9 @@ def _ingest_existing(parsed: ParsedCaseFile, account: SellerAccount, known: _Kno
     ret_id = parsed.customer_return.id
     with transaction.atomic():
         pk = known.fingerprints[ret_id][0]
-        case = RefundCase.objects.select_for_update().select_related("account", "buyer").get(pk=pk)
+        case = (
+            RefundCase.objects.select_for_update(of=("self",)).select_related("account", "buyer").get(pk=pk)
+        )
         if case.fingerprint == parsed.fingerprint:
             return IntakeResult(Outcome.UNCHANGED, case.pk, ret_id)
         _update_case(case, parsed, known)

@@ -82,7 +82,7 @@ def parcel_record_scans(
 ) -> Parcel:
     """Store new scans and act on them: proof of dispatch, delivery (case → RETURN_RECEIVED), problems."""
     moment = now or timezone.now()
-    locked = Parcel.objects.select_for_update().select_related("case").get(pk=parcel.pk)
+    locked = Parcel.objects.select_for_update(of=("self",)).select_related("case").get(pk=parcel.pk)
     known = set(locked.tracking_events.values_list("occurred_at", "code"))
     fresh = sorted((s for s in scans if (s[0], s[1]) not in known), key=lambda s: s[0])
     for occurred_at, code, description in fresh:

@@ -109,7 +109,11 @@ def webhook_event_emit(
 
 @transaction.atomic
 def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
-    delivery = WebhookDelivery.objects.select_for_update().select_related("subscription").get(pk=delivery_id)
+    delivery = (
+        WebhookDelivery.objects.select_for_update(of=("self",))
+        .select_related("subscription")
+        .get(pk=delivery_id)
+    )
     if delivery.status != DeliveryStatus.PENDING or delivery.next_attempt_at > now:
         return None
     if delivery.locked_until is not None and delivery.locked_until > now:

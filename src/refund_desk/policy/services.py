@@ -40,7 +40,11 @@ def policy_publish(
     parsed = policy_from_yaml(yaml_text, version="pending")
     document = parsed.to_document()
     policy, _ = RefundPolicy.objects.get_or_create(account=account, marketplace=marketplace)
-    policy = RefundPolicy.objects.select_for_update().select_related("active_version").get(pk=policy.pk)
+    policy = (
+        RefundPolicy.objects.select_for_update(of=("self",))
+        .select_related("active_version")
+        .get(pk=policy.pk)
+    )
     before = policy.active_version.document if policy.active_version else None
     number = (policy.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = PolicyVersion.objects.create(

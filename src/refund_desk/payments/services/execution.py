@@ -105,7 +105,11 @@ def outbox_claim(*, message_id: int, now: datetime | None = None) -> OutboxMessa
 @transaction.atomic
 def outbox_retry_later(*, message: OutboxMessage, error: str, now: datetime | None = None) -> None:
     moment = now or timezone.now()
-    locked = OutboxMessage.objects.select_for_update().select_related("refund_order__case").get(pk=message.pk)
+    locked = (
+        OutboxMessage.objects.select_for_update(of=("self",))
+        .select_related("refund_order__case")
+        .get(pk=message.pk)
+    )
     if locked.status != OutboxStatus.PENDING:
         return
     locked.locked_until = None
@@ -198,7 +202,7 @@ def refund_record_response(*, message_id: int, remote: GatewayRefund) -> RefundO
     """Store Allegro's answer to POST /payments/refunds; safe to run twice for the same answer."""
     message = OutboxMessage.objects.select_for_update().get(pk=message_id)
     refund = (
-        RefundOrder.objects.select_for_update()
+        RefundOrder.objects.select_for_update(of=("self",))
         .select_related("case", "order", "account")
         .get(pk=message.refund_order_id)
     )
@@ -220,7 +224,7 @@ def refund_record_rejection(*, message_id: int, error: GatewayError) -> RefundOr
     """Allegro refused (422/404): the refund failed for good; tell the agent in plain words."""
     message = OutboxMessage.objects.select_for_update().get(pk=message_id)
     refund = (
-        RefundOrder.objects.select_for_update()
+        RefundOrder.objects.select_for_update(of=("self",))
         .select_related("case", "order", "account")
         .get(pk=message.refund_order_id)
     )
@@ -326,7 +330,7 @@ def refund_reconcile(*, refund_order_id: int) -> RefundOrder:
     remote = next((r for r in remote_all if r.id == refund.allegro_refund_id), None)
     with transaction.atomic():
         locked = (
-            RefundOrder.objects.select_for_update()
+            RefundOrder.objects.select_for_update(of=("self",))
             .select_related("case", "order", "account")
             .get(pk=refund.pk)
         )

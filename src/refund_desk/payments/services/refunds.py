@@ -303,7 +303,9 @@ def refund_order_create(
     """Decide to pay a buyer: the engine's breakdown unless the person overrides it (which then needs a
     second person's approval), held against what was paid, and — unless waiting for approval — queued
     in the outbox in the same transaction."""
-    locked = RefundCase.objects.select_for_update().select_related("order", "account").get(pk=case.pk)
+    locked = (
+        RefundCase.objects.select_for_update(of=("self",)).select_related("order", "account").get(pk=case.pk)
+    )
     if locked.status != CaseStatus.APPROVED:
         raise IllegalTransition(f"only an approved case can be refunded; this one is {locked.status}")
     if actor.type == ActorType.USER and not has_role(actor.user, Role.AGENT):
@@ -414,7 +416,9 @@ def refund_order_create(
 def refund_order_approve(*, refund: RefundOrder, actor: Actor) -> RefundOrder:
     """A second person with the supervisor role releases a refund that waits for approval."""
     locked = (
-        RefundOrder.objects.select_for_update().select_related("case", "account", "order").get(pk=refund.pk)
+        RefundOrder.objects.select_for_update(of=("self",))
+        .select_related("case", "account", "order")
+        .get(pk=refund.pk)
     )
     if actor.type != ActorType.USER or not has_role(actor.user, Role.SUPERVISOR):
         raise PermissionDenied("approving a refund needs the supervisor role")
@@ -441,7 +445,7 @@ def refund_order_approve(*, refund: RefundOrder, actor: Actor) -> RefundOrder:
 @transaction.atomic
 def refund_order_decline(*, refund: RefundOrder, actor: Actor, reason: str) -> RefundOrder:
     """A supervisor refuses a refund waiting for approval; its amounts are released."""
-    locked = RefundOrder.objects.select_for_update().select_related("case").get(pk=refund.pk)
+    locked = RefundOrder.objects.select_for_update(of=("self",)).select_related("case").get(pk=refund.pk)
     if actor.type != ActorType.USER or not has_role(actor.user, Role.SUPERVISOR):
         raise PermissionDenied("declining a refund needs the supervisor role")
     if locked.requested_by_id is not None and locked.requested_by_id == actor.user.pk:

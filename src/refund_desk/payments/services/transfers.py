@@ -164,7 +164,9 @@ def refund_manual_confirm(*, refund: RefundOrder, actor: Actor) -> RefundOrder:
     if actor.type == ActorType.USER and not has_role(actor.user, Role.AGENT):
         raise PermissionDenied("confirming a transfer needs the agent role")
     locked = (
-        RefundOrder.objects.select_for_update().select_related("case", "order", "account").get(pk=refund.pk)
+        RefundOrder.objects.select_for_update(of=("self",))
+        .select_related("case", "order", "account")
+        .get(pk=refund.pk)
     )
     if locked.status != RefundStatus.MANUAL:
         raise IllegalTransition(f"a refund in status {locked.status} is not waiting for a bank transfer")
