@@ -112,7 +112,7 @@ def _csv(refunds: list[RefundOrder]) -> str:
 def transfer_batch_export(*, account: SellerAccount, currency: str, actor: Actor) -> TransferBatch | None:
     """Put every manual refund of the account and currency not yet exported into one bank file."""
     refunds = list(
-        RefundOrder.objects.select_for_update()
+        RefundOrder.objects.select_for_update(of=("self",))
         .select_related("case", "order")
         .filter(
             account=account,
