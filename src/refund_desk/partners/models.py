@@ -11,11 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from refund_desk.cases.models import RefundCase, SellerAccount
+from refund_desk.integrations.allegro.crypto import decrypt, encrypt
 from refund_desk.partners.choices import DeliveryStatus, IssueKind, PartnerKind
 
 
 def new_secret() -> str:
     return secrets.token_urlsafe(32)
+
+
+def new_encrypted_secret() -> str:
+    """A fresh signing secret, already encrypted (the default of the secret columns)."""
+    return encrypt(new_secret())
 
 
 class Partner(models.Model):
@@ -25,7 +31,8 @@ class Partner(models.Model):
     slug = models.SlugField(unique=True)
     kind = models.CharField(max_length=20, choices=PartnerKind.choices)
     carrier_id = models.CharField(_("Allegro carrier id"), max_length=64, blank=True, db_index=True)
-    inbound_secret = models.CharField(max_length=200, default=new_secret)
+    # Fernet-encrypted (integrations.allegro.crypto); read and set through `inbound_secret`.
+    inbound_secret_encrypted = models.TextField(default=new_encrypted_secret)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -34,6 +41,14 @@ class Partner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def inbound_secret(self) -> str:
+        return decrypt(self.inbound_secret_encrypted)
+
+    @inbound_secret.setter
+    def inbound_secret(self, value: str) -> None:
+        self.inbound_secret_encrypted = encrypt(value)
 
 
 class WebhookSubscription(models.Model):
@@ -47,7 +62,8 @@ class WebhookSubscription(models.Model):
     )
     name = models.CharField(max_length=100)
     url = models.URLField(max_length=500)
-    secret = models.CharField(max_length=200, default=new_secret)
+    # Fernet-encrypted (integrations.allegro.crypto); read and set through `secret`.
+    secret_encrypted = models.TextField(default=new_encrypted_secret)
     # Event names ("refund.succeeded") or prefixes ending in "*" ("refund.*"); empty means every event.
     events = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=True)
@@ -58,6 +74,14 @@ class WebhookSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} → {self.url}"
+
+    @property
+    def secret(self) -> str:
+        return decrypt(self.secret_encrypted)
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self.secret_encrypted = encrypt(value)
 
     def wants(self, event: str) -> bool:
         if not self.events:

@@ -7,7 +7,7 @@ the outbox retries later with the same commandId.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -76,10 +76,17 @@ def _claim(claim: RefundClaim) -> GatewayClaim:
 
 
 class AllegroGateway:
-    """Gateway over `AllegroClient`, one client per call (tokens come from the database)."""
+    """Gateway over `AllegroClient`, one client per call (tokens come from the database).
+
+    `client_factory` builds the client for an account; the default is the production one. Tests and the
+    benchmark pass a factory over the in-process emulator (`httpx.WSGITransport`) or a local port.
+    """
+
+    def __init__(self, client_factory: Callable[[SellerAccount], AllegroClient] | None = None):
+        self._client_factory = client_factory or client_for_account
 
     def _client(self, account: SellerAccount) -> AllegroClient:
-        return client_for_account(account)
+        return self._client_factory(account)
 
     def initiate_refund(
         self, account: SellerAccount, command_id: str, payload: dict[str, Any]

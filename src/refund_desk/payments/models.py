@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +27,11 @@ from refund_desk.payments.choices import (
     RefundStatus,
     TransferFormat,
 )
+
+# Every amount here has two decimal places. SQLite keeps decimals as binary floats, so sums compared in
+# CHECK constraints (0.10 + 0.20 vs 0.30) may differ in the last bit; comparing within half a cent is exact
+# for two-decimal amounts on every database and immune to that rounding.
+HALF_CENT = Value(Decimal("0.005"))
 
 
 class AccountPaymentSettings(models.Model):
@@ -105,7 +110,9 @@ class RefundOrder(models.Model):
             models.CheckConstraint(condition=Q(total__gt=0), name="refund_total_positive"),
             models.CheckConstraint(condition=Q(delivery_amount__gte=0), name="refund_delivery_not_negative"),
             models.CheckConstraint(
-                condition=Q(total=F("lines_total") + F("delivery_amount")), name="refund_total_adds_up"
+                condition=Q(total__gte=F("lines_total") + F("delivery_amount") - HALF_CENT)
+                & Q(total__lte=F("lines_total") + F("delivery_amount") + HALF_CENT),
+                name="refund_total_adds_up",
             ),
             # Four eyes, enforced by the database too: whoever requested cannot approve.
             models.CheckConstraint(
@@ -198,7 +205,7 @@ class LineRefundLedger(models.Model):
                 condition=Q(held_quantity__lte=F("paid_quantity")), name="line_refund_quantity_within_paid"
             ),
             models.CheckConstraint(
-                condition=Q(held_amount__lte=F("paid_amount")) & Q(held_amount__gte=0),
+                condition=Q(held_amount__lte=F("paid_amount") + HALF_CENT) & Q(held_amount__gte=0),
                 name="line_refund_amount_within_paid",
             ),
         ]
@@ -219,11 +226,11 @@ class OrderRefundLedger(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(held_total__lte=F("paid_total")) & Q(held_total__gte=0),
+                condition=Q(held_total__lte=F("paid_total") + HALF_CENT) & Q(held_total__gte=0),
                 name="order_refund_total_within_paid",
             ),
             models.CheckConstraint(
-                condition=Q(held_delivery__lte=F("paid_delivery")) & Q(held_delivery__gte=0),
+                condition=Q(held_delivery__lte=F("paid_delivery") + HALF_CENT) & Q(held_delivery__gte=0),
                 name="order_refund_delivery_within_paid",
             ),
         ]

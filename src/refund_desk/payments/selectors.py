@@ -84,3 +84,27 @@ def refunds_by_status() -> dict[str, int]:
     for status in RefundOrder.objects.values_list("status", flat=True):
         counts[status] += 1
     return dict(counts)
+
+
+def payment_settings_overview() -> list[dict[str, Any]]:
+    """Per account and currency: the stored settings row (or None) and the threshold in force."""
+    from refund_desk.cases.choices import Currency
+    from refund_desk.cases.models import SellerAccount
+    from refund_desk.payments.models import AccountPaymentSettings
+    from refund_desk.payments.services.refunds import approval_threshold
+
+    stored = {(s.account_id, s.currency): s for s in AccountPaymentSettings.objects.all()}
+    return [
+        {
+            "account": account,
+            "rows": [
+                {
+                    "currency": currency,
+                    "settings": stored.get((account.pk, currency)),
+                    "threshold": approval_threshold(account_id=account.pk, currency=currency),
+                }
+                for currency in Currency.values
+            ],
+        }
+        for account in SellerAccount.objects.order_by("name")
+    ]

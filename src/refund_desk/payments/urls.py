@@ -16,4 +16,6 @@ urlpatterns = [
     path("transfers/<int:batch_id>/download/", views.transfer_download, name="transfer_download"),
     path("transfers/<int:batch_id>/confirm/", views.transfer_confirm, name="transfer_confirm"),
     path("commission/", views.commission, name="commission"),
+    path("settings/", views.payment_settings, name="settings"),
+    path("settings/<int:account_id>/", views.payment_settings_save, name="settings_save"),
 ]

@@ -13,7 +13,7 @@ from refund_desk.cases.models import RefundCase, SellerAccount
 from refund_desk.core.errors import DomainError
 from refund_desk.core.roles import Role, has_role
 from refund_desk.payments import selectors, services
-from refund_desk.payments.forms import DeclineForm, ExportForm, RefundRequestForm
+from refund_desk.payments.forms import DeclineForm, ExportForm, PaymentSettingsForm, RefundRequestForm
 from refund_desk.payments.models import Alert, RefundOrder, TransferBatch
 
 
@@ -156,3 +156,45 @@ def transfer_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
 @login_required
 def commission(request: HttpRequest) -> HttpResponse:
     return render(request, "payments/commission.html", {"rows": selectors.commission_report()})
+
+
+@login_required
+def payment_settings(request: HttpRequest) -> HttpResponse:
+    """Approval thresholds and payer accounts per seller account and currency (auditors read only)."""
+    can_edit = has_role(request.user, Role.SUPERVISOR)
+    if not (can_edit or has_role(request.user, Role.AUDITOR)):
+        return HttpResponseForbidden("supervisors and auditors only")
+    return render(
+        request,
+        "payments/settings.html",
+        {"accounts": selectors.payment_settings_overview(), "can_edit": can_edit},
+    )
+
+
+@login_required
+@require_POST
+def payment_settings_save(request: HttpRequest, account_id: int) -> HttpResponse:
+    if not has_role(request.user, Role.SUPERVISOR):
+        return HttpResponseForbidden("supervisors only")
+    account = get_object_or_404(SellerAccount, pk=account_id)
+    form = PaymentSettingsForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
+        )
+        return redirect("payments:settings")
+    data = form.cleaned_data
+    try:
+        row = services.payment_settings_set(
+            account=account,
+            currency=data["currency"],
+            approval_threshold=data["approval_threshold"],
+            debtor_name=data["debtor_name"],
+            debtor_iban=data["debtor_iban"],
+            debtor_bic=data["debtor_bic"],
+            actor=Actor.for_user(request.user),
+        )
+        messages.success(request, f"{account} {row.currency}: approval needed above {row.approval_threshold}")
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect("payments:settings")

@@ -98,9 +98,9 @@ def test_case_events_are_published_once(account: SellerAccount, fake: FakeGatewa
 def test_inbound_webhook_needs_a_valid_signature(
     account: SellerAccount, fake: FakeGateway, client: Client, settings: Any
 ) -> None:
-    partner = Partner.objects.create(
-        name="Magazyn", slug="magazyn", kind=PartnerKind.WAREHOUSE, inbound_secret=SECRET
-    )
+    partner = Partner(name="Magazyn", slug="magazyn", kind=PartnerKind.WAREHOUSE)
+    partner.inbound_secret = SECRET
+    partner.save()
     case = ingest(account, case_file())
     case_transition(case=case, to="AWAITING_RETURN", actor=SYSTEM)
     body = json.dumps(

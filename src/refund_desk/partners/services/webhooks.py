@@ -1,5 +1,4 @@
-"""Writes of the partners app: emitting and delivering signed webhooks, replays, inbound verification,
-and the partner issue log."""
+"""Emitting and delivering signed webhooks, replays, inbound verification and the partner issue log."""
 
 from __future__ import annotations
 
@@ -18,7 +17,6 @@ from django.utils import timezone
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import CaseEvent, RefundCase, SellerAccount
-from refund_desk.core.errors import ValidationFailed
 from refund_desk.partners.choices import DeliveryStatus, IssueKind, PartnerKind
 from refund_desk.partners.models import (
     InboundWebhookLog,
@@ -213,22 +211,6 @@ def webhook_delivery_replay(*, delivery: WebhookDelivery, actor: Actor) -> Webho
     logger.info("webhook delivery %s replayed by %s as %s", delivery.pk, actor.label, replay.pk)
     _enqueue([replay.pk])
     return replay
-
-
-@transaction.atomic
-def webhook_subscription_create(
-    *,
-    name: str,
-    url: str,
-    events: list[str],
-    account: SellerAccount | None = None,
-    partner: Partner | None = None,
-) -> WebhookSubscription:
-    if not url.startswith(("https://", "http://")):
-        raise ValidationFailed([("url", "must be an http(s) URL")])
-    return WebhookSubscription.objects.create(
-        name=name, url=url, events=events, account=account, partner=partner
-    )
 
 
 def case_events_publish(*, limit: int = 500) -> int:
