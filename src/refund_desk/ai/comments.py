@@ -50,6 +50,7 @@ from refund_desk.ai.choices import (
     UNKNOWN_LANGUAGE,
     reason_family,
 )
+from refund_desk.ai.keywords import KEYWORD_RULES_VERSION, keyword_evidence, keyword_flag_matrix
 from refund_desk.ai.text import clean, letter_count, normalise
 
 logger = logging.getLogger(__name__)
@@ -82,12 +83,15 @@ class CommentAnalysis:
     truncated: bool = False
     warnings: list[str] = field(default_factory=list)
     model_version: str | None = None
+    # Words of the keyword layer (`ai.keywords`) that raised a flag, e.g. {"legal_threat": ["uokik"]}.
+    flag_evidence: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "reason": self.reason,
             "confidence": round(self.confidence, 4),
             "flags": list(self.flags),
+            "flag_evidence": {flag: list(words) for flag, words in self.flag_evidence.items()},
             "language": self.language,
             "truncated": self.truncated,
             "warnings": list(self.warnings),
@@ -239,21 +243,32 @@ class CommentModel:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         return np.concatenate(all_idx), np.concatenate(all_val)
 
-    def _score_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def _score_one(self, text: str) -> tuple[np.ndarray, np.ndarray, dict[str, list[str]]]:
         idx, val = self._single(text)
         reason_logits = val @ self._reason_coef[idx] + self._reason_bias
         probs = _softmax((reason_logits / self.temperature)[None, :])[0]
-        flags = _sigmoid(val @ self.flag_weights[idx] + self.flag_bias)
-        return probs, np.maximum(flags, probs @ self._implied_flags)
+        flags = np.maximum(
+            _sigmoid(val @ self.flag_weights[idx] + self.flag_bias), probs @ self._implied_flags
+        )
+        evidence = keyword_evidence(text)
+        keyword_hits = np.array([flag in evidence for flag in TEXT_FLAGS], dtype=float)
+        return probs, np.maximum(flags, keyword_hits), evidence
 
-    def reason_probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def reason_probabilities(
+        self, texts: Sequence[str], *, keywords: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Reason probabilities and flag probabilities; `keywords=False` gives the n-gram model alone."""
         x = self.transform(texts)
         reason_logits = np.asarray(x @ self._reason_coef) + self._reason_bias
         probs = _softmax(reason_logits / self.temperature)
         flags = _sigmoid(np.asarray(x @ self.flag_weights) + self.flag_bias)
         # A flag is as likely as the flag model says or as the reasons that imply it, whichever is higher:
-        # "damage" is at least P(DAMAGED) + P(TRANSPORT).
-        return probs, np.maximum(flags, probs @ self._implied_flags)
+        # "damage" is at least P(DAMAGED) + P(TRANSPORT); a keyword-layer match makes it certain.
+        flags = np.maximum(flags, probs @ self._implied_flags)
+        if not keywords:
+            return probs, flags
+        keyword_hits = np.array(keyword_flag_matrix(texts, TEXT_FLAGS), dtype=float).reshape(flags.shape)
+        return probs, np.maximum(flags, keyword_hits)
 
     def language_probabilities(self, texts: Sequence[str]) -> np.ndarray:
         x = self.language_features.transform(texts)
@@ -285,7 +300,7 @@ class CommentModel:
                 warnings,
                 self.version,
             )
-        probs, flag_p = self._score_one(cleaned.text)
+        probs, flag_p, evidence = self._score_one(cleaned.text)
         top = int(probs.argmax())
         flags = [flag for flag, p in zip(TEXT_FLAGS, flag_p, strict=True) if p >= FLAG_THRESHOLD]
         if self._mismatch(selected_reason, probs, dict(zip(TEXT_FLAGS, flag_p, strict=True))):
@@ -299,6 +314,7 @@ class CommentModel:
             truncated=cleaned.truncated,
             warnings=warnings,
             model_version=self.version,
+            flag_evidence=evidence,
         )
 
     def _mismatch(self, selected: str | None, probs: np.ndarray, flag_p: dict[str, float]) -> bool:
@@ -513,6 +529,12 @@ def evaluate(model: CommentModel, rows: list[dict[str, Any]] | None = None) -> d
         flag: round(float(f1_score(flag_truth[:, i], flag_pred[:, i], zero_division=0)), 4)
         for i, flag in enumerate(TEXT_FLAGS)
     }
+    _, model_flag_probs = model.reason_probabilities(texts, keywords=False)
+    model_flag_pred = (model_flag_probs >= FLAG_THRESHOLD).astype(np.int8)
+    per_flag_model_only = {
+        flag: round(float(f1_score(flag_truth[:, i], model_flag_pred[:, i], zero_division=0)), 4)
+        for i, flag in enumerate(TEXT_FLAGS)
+    }
 
     other_rows = [r for r in load_corpus(path=OTHER_LANGUAGES_PATH) if r["split"] == "test"]
     lang_rows = rows + other_rows
@@ -533,6 +555,8 @@ def evaluate(model: CommentModel, rows: list[dict[str, Any]] | None = None) -> d
             r: round(float(s), 4) for r, s in zip(REASONS, per_reason_scores, strict=True)
         },
         "flag_f1": per_flag,
+        "flag_f1_model_only": per_flag_model_only,
+        "keyword_rules": KEYWORD_RULES_VERSION,
         "flag_micro_f1": round(float(f1_score(flag_truth, flag_pred, average="micro", zero_division=0)), 4),
         "language_accuracy": round(
             float(np.mean([p == t for p, t in zip(lang_pred, lang_truth, strict=True)])), 4

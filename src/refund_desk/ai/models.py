@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from refund_desk.ai.choices import LabelSource
+from refund_desk.cases.choices import ActorType
+from refund_desk.policy.models import AppendOnlyModel
 
 
 class CommentLabel(models.Model):
@@ -57,6 +59,26 @@ class AccountAutomation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account}: {self.mode}"
+
+
+class AutomationChange(AppendOnlyModel):
+    """Audit record of a change to an account's automation settings: who, when, before and after."""
+
+    account = models.ForeignKey("cases.SellerAccount", on_delete=models.CASCADE, related_name="+")
+    actor_type = models.CharField(max_length=10, choices=ActorType.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150)
+    before = models.JSONField()  # {"mode": ..., "risk_threshold": ...}
+    after = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.before} -> {self.after} by {self.actor_label}"
 
 
 class BuyerStats(models.Model):

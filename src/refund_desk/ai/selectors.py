@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 
 from refund_desk.ai.models import (
     AccountAutomation,
+    AutomationChange,
     AutomationMode,
     BuyerStats,
     OfferStats,
@@ -27,7 +28,7 @@ from refund_desk.ai.risk.features import (
     feature_vector,
 )
 from refund_desk.cases.choices import ActorType, CaseStatus, EventType
-from refund_desk.cases.models import CaseEvent, RefundCase
+from refund_desk.cases.models import CaseEvent, RefundCase, SellerAccount
 
 APPROVING = (CaseStatus.APPROVED, CaseStatus.AWAITING_RETURN)
 DECIDING = (*APPROVING, CaseStatus.REJECTED)
@@ -37,6 +38,36 @@ def automation_for(account_id: int) -> AccountAutomation:
     """The account's automation settings (mode off when never set)."""
     row = AccountAutomation.objects.filter(account_id=account_id).first()
     return row or AccountAutomation(account_id=account_id, mode=AutomationMode.OFF)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountAutomationRow:
+    account: SellerAccount
+    mode: str
+    risk_threshold: float | None
+    updated_at: datetime | None
+
+
+def automation_overview() -> list[AccountAutomationRow]:
+    """Every seller account with its automation mode and threshold (off / model default when never set)."""
+    settings_by_account = {row.account_id: row for row in AccountAutomation.objects.all()}
+    rows = []
+    for account in SellerAccount.objects.order_by("name"):
+        row = settings_by_account.get(account.pk)
+        rows.append(
+            AccountAutomationRow(
+                account=account,
+                mode=str(row.mode) if row else AutomationMode.OFF.value,
+                risk_threshold=row.risk_threshold if row else None,
+                updated_at=row.updated_at if row else None,
+            )
+        )
+    return rows
+
+
+def automation_changes(*, limit: int = 50) -> QuerySet[AutomationChange]:
+    """The newest changes of automation settings (the audit trail shown on /ai/)."""
+    return AutomationChange.objects.select_related("account").order_by("-created_at", "-id")[:limit]
 
 
 def agent_decision(case: RefundCase) -> tuple[str, datetime | None]:

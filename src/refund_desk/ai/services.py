@@ -14,6 +14,7 @@ from django.utils import timezone
 from refund_desk.ai.choices import REASONS, TEXT_FLAGS, LabelSource
 from refund_desk.ai.models import (
     AccountAutomation,
+    AutomationChange,
     AutomationMode,
     BuyerStats,
     CommentLabel,
@@ -25,7 +26,7 @@ from refund_desk.ai.risk.features import features_from_json, features_to_json
 from refund_desk.ai.selectors import agent_decision, automation_for, case_features, review_latest
 from refund_desk.ai.text import clean
 from refund_desk.cases.actors import Actor
-from refund_desk.cases.choices import CaseKind, CaseStatus, EventType
+from refund_desk.cases.choices import ActorType, CaseKind, CaseStatus, EventType
 from refund_desk.cases.models import RefundCase, SellerAccount
 from refund_desk.cases.services import case_transition, event_append
 from refund_desk.core.errors import DomainError, ValidationFailed
@@ -160,11 +161,24 @@ def stats_backfill(*, account_id: int | None = None, progress: Any = None) -> in
 # --- automation settings and reviews ------------------------------------------------------------------
 
 
+def _automation_state(row: AccountAutomation) -> dict[str, Any]:
+    return {"mode": str(row.mode), "risk_threshold": row.risk_threshold}
+
+
 @transaction.atomic
 def account_automation_set(
-    *, account: SellerAccount, mode: str, risk_threshold: float | None = None
+    *,
+    account: SellerAccount,
+    mode: str,
+    risk_threshold: float | None = None,
+    actor: Actor | None = None,
 ) -> AccountAutomation:
-    """Switch the risk model off, to shadow (recommend only) or live (decide) for one account."""
+    """Switch the risk model off, to shadow (recommend only) or live (decide) for one account.
+
+    Every actual change is audited as an `AutomationChange` (who, when, before, after); setting the same
+    values again records nothing. `actor` defaults to the system.
+    """
+    actor = actor or Actor.system("ai")
     errors: list[tuple[str, str]] = []
     if mode not in AutomationMode.values:
         errors.append(("mode", f"must be one of {', '.join(AutomationMode.values)}"))
@@ -172,9 +186,23 @@ def account_automation_set(
         errors.append(("risk_threshold", "must be between 0 and 1"))
     if errors:
         raise ValidationFailed(errors)
-    row, _ = AccountAutomation.objects.update_or_create(
+    # A new row has the defaults (off, model threshold), the same as no row: a row to lock either way.
+    AccountAutomation.objects.get_or_create(account=account)
+    row = AccountAutomation.objects.select_for_update().get(account=account)
+    before = _automation_state(row)
+    after = {"mode": mode, "risk_threshold": risk_threshold}
+    if before == after:
+        return row
+    row.mode, row.risk_threshold, row.updated_at = mode, risk_threshold, timezone.now()
+    row.save(update_fields=["mode", "risk_threshold", "updated_at"])
+    AutomationChange.objects.create(
         account=account,
-        defaults={"mode": mode, "risk_threshold": risk_threshold, "updated_at": timezone.now()},
+        actor_type=actor.type,
+        actor_user=actor.user if actor.type == ActorType.USER else None,
+        actor_label=actor.label,
+        before=before,
+        after=after,
+        created_at=row.updated_at,
     )
     return row
 
@@ -273,6 +301,10 @@ def _review_apply(
 ) -> RiskReview:
     actor = Actor.model(f"risk-{model.version}")
     locked = RefundCase.objects.select_for_update().get(pk=case.pk)
+    # Checked again under the row lock: two workers given the same case record one review, not two.
+    already = review_latest(locked)
+    if already is not None and already.model_version == model.version:
+        return already
     review = RiskReview.objects.create(
         case=locked,
         model_version=model.version,

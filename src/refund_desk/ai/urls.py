@@ -6,5 +6,6 @@ app_name = "ai"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("accounts/<int:account_id>/automation/", views.automation_set, name="automation"),
     path("shadow/", views.shadow, name="shadow"),
 ]

@@ -1,15 +1,25 @@
-"""Desk pages of the ai app: the risk model card with its versions, and the shadow-mode agreement report."""
+"""Desk pages of the ai app: the risk model card with its versions, each account's automation mode and
+threshold (supervisors change them, auditors read), and the shadow-mode agreement report."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from refund_desk.ai import selectors
+from refund_desk.ai import selectors, services
+from refund_desk.ai.forms import AutomationForm
 from refund_desk.ai.risk import model as risk_model
 from refund_desk.ai.risk import training
+from refund_desk.cases.actors import Actor
+from refund_desk.cases.models import SellerAccount
+from refund_desk.core.errors import ValidationFailed
 from refund_desk.core.roles import Role, has_role
 
 
@@ -18,20 +28,58 @@ def _require_viewer(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+def _index_context(request: HttpRequest, errors: dict[int, AutomationForm] | None = None) -> dict[str, Any]:
+    version = risk_model.current_version()
+    card = training.load_card(version) if version else None
+    errors = errors or {}
+    accounts = [
+        {
+            "row": row,
+            "form": errors.get(row.account.pk)
+            or AutomationForm(initial={"mode": row.mode, "risk_threshold": row.risk_threshold}),
+        }
+        for row in selectors.automation_overview()
+    ]
+    return {
+        "card": card,
+        "versions": training.versions_with_cards(),
+        "agreement": selectors.shadow_agreement(),
+        "accounts": accounts,
+        "can_change": has_role(request.user, Role.SUPERVISOR),
+        "changes": selectors.automation_changes(),
+    }
+
+
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     _require_viewer(request)
-    version = risk_model.current_version()
-    card = training.load_card(version) if version else None
-    return render(
-        request,
-        "ai/index.html",
-        {
-            "card": card,
-            "versions": training.versions_with_cards(),
-            "agreement": selectors.shadow_agreement(),
-        },
-    )
+    return render(request, "ai/index.html", _index_context(request))
+
+
+@login_required
+@require_POST
+def automation_set(request: HttpRequest, account_id: int) -> HttpResponse:
+    """A supervisor sets an account's mode and threshold; auditors and agents may not."""
+    if not has_role(request.user, Role.SUPERVISOR):
+        raise PermissionDenied
+    account = get_object_or_404(SellerAccount, pk=account_id)
+    form = AutomationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.account_automation_set(
+                account=account,
+                mode=form.cleaned_data["mode"],
+                risk_threshold=form.cleaned_data["risk_threshold"],
+                actor=Actor.for_user(request.user),
+            )
+        except ValidationFailed as exc:
+            for field, message in exc.errors:
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, _("Automation for %(account)s saved.") % {"account": account.name})
+            return redirect("ai:index")
+    context = _index_context(request, errors={account.pk: form})
+    return render(request, "ai/index.html", context, status=422)
 
 
 @login_required

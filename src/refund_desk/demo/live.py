@@ -3,6 +3,11 @@
 The emulator plays a seller's marketplace (orders, returns, parcels, complaints), a demo seller account is
 connected to it with emulator-issued tokens, the worker syncs it every minute, and the desk is served in
 the foreground. Ctrl+C stops all three.
+
+Before the worker starts, automatic review is made ready: the comment classifier and the risk model are
+trained if DATA_DIR/models has none (first start only), the connected account gets a policy with
+automatic-approval limits and live mode, and one static demo account shadow mode — unless someone already
+chose their settings. Every new request is then reviewed by the worker seconds after the sync stores it.
 """
 
 from __future__ import annotations
@@ -17,12 +22,21 @@ from dataclasses import dataclass
 
 import httpx
 
-from refund_desk.cases.choices import AccountEnvironment
-from refund_desk.cases.models import SellerAccount
+from refund_desk.cases.actors import Actor
+from refund_desk.cases.choices import AccountEnvironment, CaseStatus, Marketplace
+from refund_desk.cases.models import RefundCase, SellerAccount
+from refund_desk.demo.loader import ACCOUNTS
 from refund_desk.integrations.allegro.services import account_connect, token_pair_from_cli
+from refund_desk.payments.services import demo_prepare
 
 LIVE_ACCOUNT = "emulator-shop"
+SHADOW_ACCOUNT = ACCOUNTS[0]  # static demo cases: recommendations only, compared with agents' decisions
 DEFAULT_EMULATOR_ARGS = ["--seed", "7", "--speed", "600", "--initial-returns", "120"]
+DEMO_POLICY_DOCUMENT = {
+    "name": "Emulator shop: automatic approval of small full refunds",
+    "automaticApproval": {"maxAmountPerCase": {"PLN": "1500", "CZK": "9000", "EUR": "350", "HUF": "140000"}},
+}
+DEMO_ACTOR = Actor.system("demo")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +85,84 @@ def live_account_connect(url: str) -> SellerAccount:
     )
 
 
+def demo_policy_ensure(account: SellerAccount) -> list[str]:
+    """Publish the demo policy on every marketplace where the account has none; the labels published."""
+    from refund_desk.policy.engine import policy_to_yaml
+    from refund_desk.policy.selectors import policy_get
+    from refund_desk.policy.services import policy_publish
+
+    published = []
+    for marketplace in Marketplace.values:
+        current = policy_get(account=account, marketplace=marketplace)
+        if current is not None and current.active_version_id is not None:
+            continue
+        version = policy_publish(
+            account=account,
+            marketplace=marketplace,
+            yaml_text=policy_to_yaml(DEMO_POLICY_DOCUMENT),
+            actor=DEMO_ACTOR,
+            comment="live demo: automatic approval within these limits",
+        )
+        published.append(version.label)
+    return published
+
+
+def demo_automation_ensure(account: SellerAccount) -> dict[str, str]:
+    """Live mode for the connected account, shadow for one static account, unless already configured."""
+    from refund_desk.ai.models import AccountAutomation
+    from refund_desk.ai.services import account_automation_set
+
+    wanted = {account.name: "live", SHADOW_ACCOUNT: "shadow"}
+    modes: dict[str, str] = {}
+    for target in SellerAccount.objects.filter(name__in=wanted).order_by("pk"):
+        existing = AccountAutomation.objects.filter(account=target).first()
+        if existing is None:
+            existing = account_automation_set(account=target, mode=wanted[target.name], actor=DEMO_ACTOR)
+        modes[target.name] = str(existing.mode)
+    return modes
+
+
+def open_cases_review_queue(account_names: list[str]) -> int:
+    """Queue a review of the open requests of these accounts that no model reviewed yet (idempotent)."""
+    from refund_desk.ai.tasks import review_cases_task
+
+    ids = list(
+        RefundCase.objects.filter(
+            account__name__in=account_names,
+            status__in=[CaseStatus.NEW, CaseStatus.UNDER_REVIEW],
+            risk_reviews__isnull=True,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), 200):
+        review_cases_task(ids[start : start + 200])
+    return len(ids)
+
+
+def automatic_review_prepare(account: SellerAccount, say: Callable[[str], None]) -> None:
+    """Models trained (or loaded), the demo policy, the automation modes and a review of waiting cases."""
+    from refund_desk.ai.bootstrap import models_ensure
+
+    ready = models_ensure(say=say)
+    say(
+        f"Models ready: comments-{ready.comments_version}, risk-{ready.risk_version} ({ready.seconds:.1f} s)."
+    )
+    published = demo_policy_ensure(account)
+    if published:
+        limits = DEMO_POLICY_DOCUMENT["automaticApproval"]["maxAmountPerCase"]  # type: ignore[index]
+        say(
+            f"Published the demo policy ({', '.join(published)}): automatic approval up to "
+            + ", ".join(f"{amount} {currency}" for currency, amount in limits.items())
+        )
+    modes = demo_automation_ensure(account)
+    say("Automatic review: " + ", ".join(f"{name} {mode}" for name, mode in sorted(modes.items())))
+    active = [name for name, mode in modes.items() if mode != "off"]
+    queued = open_cases_review_queue(active)
+    if queued:
+        say(f"Queued a review of {queued} waiting requests.")
+
+
 def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -87,6 +179,8 @@ def run_live_demo(
         emulator_wait(url)
         account = live_account_connect(url)
         say(f"Seller account '{account.name}' connected to the emulator.")
+        demo_prepare(account)  # four-eyes thresholds low enough that the demo shows approvals
+        automatic_review_prepare(account, say)
         say("Starting the background worker (syncs Allegro every minute) ...")
         children.append(_spawn("run_huey"))
         children.append(_spawn("allegro", "sync", "--once", "--account", account.name))

@@ -12,7 +12,7 @@ import itertools
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -227,15 +227,35 @@ def promote_if_not_worse(
     return True, why
 
 
-def train(*, promote: bool = True, seed: int = 0) -> dict[str, Any]:
-    """Train a new version, evaluate it on held-out data, write its card and promote it if not worse."""
+def train(
+    *,
+    promote: bool = True,
+    seed: int = 0,
+    synthetic_only: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Train a new version, evaluate it on held-out data, write its card and promote it if not worse.
+
+    `synthetic_only` ignores the decisions stored in the database (the demo's hand-walked cases are not
+    real decisions); `progress` receives a line per step.
+    """
+    say = progress or (lambda _line: None)
     started = time.monotonic()
     read = comment_reader()
-    data = training_dataset()
+    if synthetic_only:
+        say(f"risk model: generating a synthetic history ({TRAIN_BUYERS} buyers, seed {TRAIN_SEED}) ...")
+        data = synthetic_dataset(TRAIN_SEED, TRAIN_BUYERS, read)
+    else:
+        say("risk model: collecting training data ...")
+        data = training_dataset()
     if data.source.startswith("synthetic"):
+        say(
+            f"risk model: {len(data.y)} requests; generating the held-out history (seed {PROMOTION_SEED}) ..."
+        )
         train_ds, held_out_ds = data, synthetic_dataset(PROMOTION_SEED, EVAL_BUYERS // 2, read)
     else:
         train_ds, held_out_ds = _split_by_time(data)
+    say(f"risk model: fitting on {len(train_ds.y)} requests ...")
     model = risk_model.fit(train_ds.x, train_ds.y, train_ds.eligible, seed=seed)
     trained_at = datetime.now(UTC)
     model.metadata.update(
@@ -256,6 +276,7 @@ def train(*, promote: bool = True, seed: int = 0) -> dict[str, Any]:
     if promote:
         promoted, why = promote_if_not_worse(model, held_out_ds, risk_model.load())
     logger.info("risk model %s trained; promoted=%s (%s)", model.version, promoted, why)
+    say(f"risk model {model.version}: ROC AUC {held_out['roc_auc']} on held-out data; promoted: {promoted}")
     return {**model.metadata, "promoted": promoted, "promotion": why, "metrics": held_out_summary(held_out)}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,10 @@ import pytest
 from django.test import override_settings
 
 from refund_desk.ai import comments
+from refund_desk.ai.risk import model as risk_model
+from refund_desk.ai.risk.dataset import dataset_from_history
+from refund_desk.ai.risk.features import CommentReading
+from refund_desk.demo.history import generate_history
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +39,23 @@ def comment_model(_trained_data_dir: Path, settings: Any) -> comments.CommentMod
 @pytest.fixture
 def classify(comment_model: comments.CommentModel) -> Any:
     return comment_model.analyse
+
+
+def _no_comment(text: str, reason: str) -> CommentReading:
+    return CommentReading()
+
+
+@pytest.fixture(scope="session")
+def small_model() -> risk_model.RiskModel:
+    ds = dataset_from_history(generate_history(seed=11, buyers=1500), read=_no_comment)
+    return risk_model.fit(ds.x, ds.y, ds.eligible, seed=0)
+
+
+@pytest.fixture
+def saved_model(small_model: risk_model.RiskModel, comment_model: Any) -> Iterator[risk_model.RiskModel]:
+    # comment_model points DATA_DIR at the session's model directory; the risk model is saved next to it.
+    small_model.metadata.pop("version", None)
+    risk_model.save(small_model)
+    risk_model.set_current(small_model.version, reason="test")
+    yield small_model
+    risk_model.forget_cached()

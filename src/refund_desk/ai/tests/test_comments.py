@@ -88,6 +88,7 @@ def test_empty_input_gives_a_clear_low_confidence_result(classify: Any, raw: Any
         "reason": "NONE",
         "confidence": 0.0,
         "flags": [],
+        "flag_evidence": {},
         "language": "unknown",
         "truncated": False,
         "warnings": result.warnings,

@@ -43,22 +43,6 @@ def _no_comment(text: str, reason: str) -> CommentReading:
     return CommentReading()
 
 
-@pytest.fixture(scope="session")
-def small_model() -> risk_model.RiskModel:
-    ds = dataset_from_history(generate_history(seed=11, buyers=1500), read=_no_comment)
-    return risk_model.fit(ds.x, ds.y, ds.eligible, seed=0)
-
-
-@pytest.fixture
-def saved_model(small_model: risk_model.RiskModel, comment_model: Any) -> Iterator[risk_model.RiskModel]:
-    # comment_model points DATA_DIR at the session's model directory; the risk model is saved next to it.
-    small_model.metadata.pop("version", None)
-    risk_model.save(small_model)
-    risk_model.set_current(small_model.version, reason="test")
-    yield small_model
-    risk_model.forget_cached()
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeGateway]:
     gateway = FakeGateway()

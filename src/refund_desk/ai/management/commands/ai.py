@@ -175,8 +175,13 @@ class Command(BaseCommand):
         account = SellerAccount.objects.filter(name=options["account"]).first()
         if account is None:
             raise CommandError(f"no seller account {options['account']!r}", returncode=INVALID_INPUT)
+        from refund_desk.cases.actors import Actor
+
         row = account_automation_set(
-            account=account, mode=options["mode"], risk_threshold=options["threshold"]
+            account=account,
+            mode=options["mode"],
+            risk_threshold=options["threshold"],
+            actor=Actor.system("cli"),
         )
         self.stdout.write(
             f"{account.name}: mode {row.mode}, threshold {row.risk_threshold or 'model default'}"
