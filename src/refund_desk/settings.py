@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "refund_desk.payments",
     "refund_desk.logistics",
     "refund_desk.partners",
+    "refund_desk.messaging",
 ]
 
 MIDDLEWARE = [

@@ -197,3 +197,38 @@ def case_open_manual(
         payload={"source": source, "kind": kind, "externalId": external_id},
     )
     return case
+
+
+ORDER_CANCELLED = "CANCELLED"
+
+
+@transaction.atomic
+def order_mark_cancelled(*, order: Order, event_id: str, actor: Actor, event_type: str = "") -> bool:
+    """Record that Allegro cancelled an order (buyer or automatic cancellation, order event `event_id`).
+
+    Locks the order, sets its status to CANCELLED and appends one SYNCED event to every case of the order
+    (rows locked by pk). Idempotent: an order already cancelled is left alone and False is returned.
+    """
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status == ORDER_CANCELLED:
+        return False
+    previous = locked.status
+    locked.status = ORDER_CANCELLED
+    locked.fetched_at = timezone.now()
+    locked.save(update_fields=["status", "fetched_at"])
+    now = timezone.now()
+    for case in RefundCase.objects.select_for_update().filter(order=locked).order_by("pk"):
+        case.updated_at = now
+        case.save(update_fields=["updated_at"])
+        event_append(
+            case=case,
+            type=EventType.SYNCED,
+            actor=actor,
+            reason=f"Allegro cancelled the order ({event_type or 'order event'} {event_id})",
+            payload={
+                "changes": {"order": {"status": {"from": previous, "to": ORDER_CANCELLED}}},
+                "orderEvent": {"id": event_id, "type": event_type},
+            },
+        )
+    order.status = ORDER_CANCELLED
+    return True

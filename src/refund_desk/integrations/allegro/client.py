@@ -543,6 +543,41 @@ class AllegroClient:
         params.extend(("status", s) for s in statuses)
         return IssueList.model_validate(self._json("getListOfIssuesUsingGET", params=params))
 
+    def issues_raw(self, *, limit: int = 10, offset: int = 0) -> list[dict[str, Any]]:
+        """The issues of one page exactly as Allegro sent them (newest first), for snapshots."""
+        body = self._json("getListOfIssuesUsingGET", params=[("limit", limit), ("offset", offset)])
+        issues = body.get("issues") if isinstance(body, dict) else None
+        return [i for i in issues or [] if isinstance(i, dict)]
+
+    def issue_raw(self, issue_id: str) -> dict[str, Any]:
+        body = self._json("getIssueUsingGET", path_params={"id": issue_id})
+        if not isinstance(body, dict):
+            raise errors.AllegroError(f"issue {issue_id}: unexpected body", operation="getIssueUsingGET")
+        return body
+
+    def issue_chat_raw(self, issue_id: str, *, page: int = 100) -> list[dict[str, Any]]:
+        """The whole chat of an issue, oldest first, as Allegro sent it (all pages, `page` per call)."""
+        messages: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        offset = 0
+        while True:
+            body = self._json(
+                "getChatFromIssueUsingGET",
+                path_params={"id": issue_id},
+                params=[("limit", page), ("offset", offset)],
+            )
+            chunk = [
+                m for m in (body.get("chat") if isinstance(body, dict) else None) or [] if isinstance(m, dict)
+            ]
+            for message in chunk:
+                key = str(message.get("id", ""))
+                if key not in seen:  # a repeated item is dropped
+                    seen.add(key)
+                    messages.append(message)
+            if len(chunk) < page:
+                return messages
+            offset += page
+
     def issue(self, issue_id: str) -> PostPurchaseIssue:
         return PostPurchaseIssue.model_validate(self._json("getIssueUsingGET", path_params={"id": issue_id}))
 

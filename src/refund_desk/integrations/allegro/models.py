@@ -64,6 +64,7 @@ class SyncStream(models.TextChoices):
     OPEN_RETURNS = "open-returns", _("Customer returns still in motion")
     ORDER_EVENTS = "order-events", _("Order events")
     ISSUES = "issues", _("Post-purchase issues")
+    MESSAGES = "messages", _("Message Center threads")
 
 
 class SyncCursor(models.Model):

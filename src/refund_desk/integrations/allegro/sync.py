@@ -1,4 +1,4 @@
-"""Sync customer returns (and cancellations from order events) from Allegro into refund cases.
+"""Sync customer returns, post-purchase issues, cancellations and Message Center threads from Allegro.
 
 Exactly-once without distributed transactions:
   * a page is fetched, with every checkout form it needs, *outside* any database transaction;
@@ -24,9 +24,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseSource
-from refund_desk.cases.intake import Outcome, cases_import
+from refund_desk.cases.intake import CHAT_KEY, Outcome, cases_import, cases_import_issues
 from refund_desk.cases.models import Order, RefundCase, SellerAccount
+from refund_desk.cases.services import order_mark_cancelled
 from refund_desk.integrations.allegro.client import AllegroClient
 from refund_desk.integrations.allegro.errors import AllegroError, BadRequest, NotFound
 from refund_desk.integrations.allegro.models import (
@@ -36,6 +38,9 @@ from refund_desk.integrations.allegro.models import (
     SyncRunStatus,
     SyncStream,
 )
+from refund_desk.messaging.choices import AuthorRole
+from refund_desk.messaging.models import Thread
+from refund_desk.messaging.services import MessageData, thread_sync
 
 logger = logging.getLogger("refund_desk.integrations.allegro")
 
@@ -45,6 +50,7 @@ LEASE = timedelta(minutes=2)
 FINAL_RETURN_STATUSES = {"FINISHED", "FINISHED_APT", "REJECTED", "COMMISSION_REFUNDED"}
 
 Progress = Callable[[SyncRun], None]
+SYNC_ACTOR = Actor.system("allegro-sync")
 
 
 def lookback() -> timedelta:
@@ -357,8 +363,8 @@ def sync_order_events(
 ) -> SyncRun:
     """Follow /order/events (bootstrapped from event-stats) and record cancellations on known orders.
 
-    Cancelled orders that the desk knows get their snapshot status set to CANCELLED; the event id
-    cursor moves in the same transaction.
+    Cancelled orders that the desk knows are marked CANCELLED by `order_mark_cancelled`, which writes
+    an event on each of the order's cases; the event id cursor moves in the same transaction.
     """
     stream = SyncStream.ORDER_EVENTS
     owner = uuid.uuid4().hex
@@ -388,14 +394,15 @@ def sync_order_events(
                     break
                 for event in page.events:
                     form = event.order.checkoutForm
-                    if form is None:
-                        continue
-                    changed = (
-                        Order.objects.filter(account=account, external_id=form.id)
-                        .exclude(status="CANCELLED")
-                        .update(status="CANCELLED")
+                    order = (
+                        Order.objects.filter(account=account, external_id=form.id).first()
+                        if form is not None
+                        else None
                     )
-                    run.updated += changed
+                    if order is not None and order_mark_cancelled(
+                        order=order, event_id=event.id, actor=SYNC_ACTOR, event_type=event.type
+                    ):
+                        run.updated += 1
                 run.items_seen += len(page.events)
                 run.pages += 1
                 locked.position = page.events[-1].id
@@ -404,6 +411,355 @@ def sync_order_events(
                 run.save()
             if len(page.events) < limit:
                 break
+        _finish(run, SyncRunStatus.SUCCEEDED)
+    except AllegroError as exc:
+        run.errors += 1
+        _finish(run, SyncRunStatus.FAILED, str(exc))
+    finally:
+        cursor_lease_release(account=account, stream=stream, owner=owner)
+    return run
+
+
+# --- post-purchase issues (disputes and claims) -------------------------------------------------------
+
+ISSUE_PAGE_LIMIT = 100
+# Issues opened this long before the newest one already committed are re-read on every walk, so that
+# issues with equal or slightly skewed openedDate are never left behind.
+ISSUE_OVERLAP = timedelta(hours=1)
+# Claims decided on Allegro can still change (rejection -> acceptance) and their chat goes on:
+# decided claims are re-read until this long after they were opened; closed disputes never.
+ISSUE_FOLLOW = timedelta(days=60)
+DECIDED_ISSUE_STATUSES = {"CLAIM_ACCEPTED", "CLAIM_REJECTED"}
+FINAL_ISSUE_STATUSES = {"DISPUTE_CLOSED"}
+
+
+def _opened(item: dict[str, Any]) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(item.get("openedDate", "")).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _stored_issues(account: SellerAccount, ids: list[str]) -> dict[str, dict[str, Any]]:
+    rows = RefundCase.objects.filter(
+        account=account, source=CaseSource.POST_PURCHASE_ISSUE, external_id__in=ids
+    ).values_list("external_id", "snapshot")
+    return {ext: {k: v for k, v in (snap or {}).items() if k != CHAT_KEY} for ext, snap in rows}
+
+
+@dataclass
+class PreparedIssues:
+    """Issues that changed or are new, with their chats and checkout forms; items to quarantine."""
+
+    files: list[dict[str, Any]] = field(default_factory=list)
+    quarantine: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)
+    unchanged: int = 0
+    seen: int = 0
+
+
+def prepare_issues(
+    *, client: AllegroClient, account: SellerAccount, raw: list[dict[str, Any]], reuse_orders: bool
+) -> PreparedIssues:
+    """Skip issues whose stored snapshot equals what Allegro sent (a new chat message changes the
+    issue's `chat` summary); fetch the chat and the checkout form of every other one. No database writes."""
+    items = [i for i in _unique_in_order(raw) if i.get("id")]
+    prepared = PreparedIssues(seen=len(raw))
+    stored = _stored_issues(account, [str(i["id"]) for i in items])
+    forms: dict[str, dict[str, Any] | None] = {}
+    if reuse_orders:
+        order_ids = {str((i.get("checkoutForm") or {}).get("id") or "") for i in items}
+        forms.update(
+            Order.objects.filter(account=account, external_id__in=order_ids).values_list(
+                "external_id", "snapshot"
+            )
+        )
+    for item in items:
+        issue_id = str(item["id"])
+        if stored.get(issue_id) == item:
+            prepared.unchanged += 1
+            continue
+        order_id = str((item.get("checkoutForm") or {}).get("id") or "")
+        if not order_id:
+            prepared.quarantine.append((issue_id, {"issue": item}, "the issue has no checkoutForm.id"))
+            continue
+        if order_id not in forms:
+            try:
+                forms[order_id] = client.checkout_form_raw(order_id)
+            except NotFound as exc:
+                forms[order_id] = None
+                logger.warning("issue %s: checkout form %s not found: %s", issue_id, order_id, exc)
+        form = forms[order_id]
+        if form is None:
+            prepared.quarantine.append((issue_id, {"issue": item}, f"checkout form {order_id} not found"))
+            continue
+        try:
+            chat = client.issue_chat_raw(issue_id)
+        except NotFound:
+            chat = []  # the issue vanished between the list and the chat call; keep what the list said
+        prepared.files.append({"order": form, "issue": item, "chat": chat})
+    return prepared
+
+
+def _quarantine_new(
+    account: SellerAccount, stream: str, items: list[tuple[str, dict[str, Any], str]], run: SyncRun
+) -> int:
+    """Quarantine items not already waiting for a person (a walk re-reads pages, so it meets them again)."""
+    waiting = list(
+        QuarantinedItem.objects.filter(
+            account=account,
+            stream=stream,
+            resolved_at__isnull=True,
+            external_id__in=[ext for ext, _, _ in items],
+        ).values_list("external_id", "payload")
+    )
+    rows = []
+    for ext, payload, reason in items:
+        if any(e == ext and p == payload for e, p in waiting):
+            continue
+        rows.append(
+            QuarantinedItem(
+                account=account, stream=stream, external_id=ext, payload=payload, reason=reason, run=run
+            )
+        )
+    QuarantinedItem.objects.bulk_create(rows)
+    return len(rows)
+
+
+def commit_issues(
+    *,
+    account: SellerAccount,
+    prepared: PreparedIssues,
+    run: SyncRun,
+    owner: str,
+    watermark: datetime | None = None,
+    position: str | None = None,
+) -> bool:
+    """Import prepared issues, quarantine the unusable ones and (optionally) move the cursor — one
+    transaction, under the lease. False when another worker took the stream over meanwhile."""
+    stream = SyncStream.ISSUES
+    with transaction.atomic():
+        cursor = SyncCursor.objects.select_for_update().get(account=account, stream=stream)
+        if cursor.lease_owner != owner:
+            logger.info("cursor %s taken over by another worker; dropping issues", cursor)
+            return False
+        summary = cases_import_issues(items=prepared.files, account=account)
+        rejected = [
+            (r.external_id, data, "; ".join(f"{path}: {message}" for path, message in r.errors))
+            for r, data in zip(summary.results, prepared.files, strict=True)
+            if r.outcome == Outcome.REJECTED
+        ]
+        run.quarantined += _quarantine_new(account, stream, prepared.quarantine + rejected, run)
+        if watermark is not None and (cursor.watermark is None or watermark > cursor.watermark):
+            cursor.watermark = watermark
+        if position is not None:
+            cursor.position = position
+        cursor.lease_until = timezone.now() + LEASE
+        cursor.updated_at = timezone.now()
+        cursor.save()
+        run.pages += 1
+        run.items_seen += prepared.seen
+        run.created += summary.count(Outcome.CREATED)
+        run.updated += summary.count(Outcome.UPDATED)
+        run.unchanged += summary.count(Outcome.UNCHANGED) + prepared.unchanged
+        run.save()
+    return True
+
+
+def _issues_to_refresh(account: SellerAccount, after: int, count: int) -> list[tuple[int, str]]:
+    follow_since = timezone.now() - ISSUE_FOLLOW
+    followed = (
+        RefundCase.objects.filter(account=account, source=CaseSource.POST_PURCHASE_ISSUE)
+        .exclude(external_status__in=FINAL_ISSUE_STATUSES)
+        .exclude(external_status__in=DECIDED_ISSUE_STATUSES, opened_at__lt=follow_since)
+        .order_by("pk")
+    )
+    rows = list(followed.filter(pk__gt=after).values_list("pk", "external_id")[:count])
+    if len(rows) < count:  # wrap around to the start
+        taken = {pk for pk, _ in rows}
+        rows += [
+            r
+            for r in followed.filter(pk__lte=after).values_list("pk", "external_id")[: count - len(rows)]
+            if r[0] not in taken
+        ]
+    return rows
+
+
+def sync_issues(
+    *,
+    account: SellerAccount,
+    client: AllegroClient,
+    limit: int = ISSUE_PAGE_LIMIT,
+    refresh: int = 50,
+    progress: Progress | None = None,
+    owner: str | None = None,
+) -> SyncRun:
+    """New and changed post-purchase issues -> complaint cases, exactly once.
+
+    `/sale/issues` is newest first with offset paging and no `from`. A **walk** reads pages from offset 0
+    until a page reaches issues opened before the cursor's watermark (the newest openedDate of the last
+    complete walk) minus an overlap, or the list ends; the first walk goes back `ALLEGRO_SYNC_LOOKBACK_DAYS`.
+    Issues opened during the walk push older ones to later offsets, so they are met twice — never
+    skipped; every page commits on its own (idempotent by issue id and fingerprint), and the watermark
+    moves only with the walk's last page, so a walk killed half-way simply starts again from the top.
+    Then a **refresh** re-reads up to `refresh` followed issues (round robin; the cursor's position
+    is the last case pk refreshed), since a status or chat change does not move an issue in the list.
+    """
+    stream = SyncStream.ISSUES
+    owner = owner or uuid.uuid4().hex
+    run = SyncRun.objects.create(account=account, stream=stream)
+    if not cursor_lease_acquire(account=account, stream=stream, owner=owner):
+        _finish(run, SyncRunStatus.SKIPPED, "another worker is syncing this stream")
+        return run
+    status, message = SyncRunStatus.FAILED, "interrupted"
+    try:
+        cursor = SyncCursor.objects.get(account=account, stream=stream)
+        first_walk = cursor.watermark is None
+        stop_before = cursor.watermark - ISSUE_OVERLAP if cursor.watermark else timezone.now() - lookback()
+        newest: datetime | None = None
+        offset = 0
+        while True:
+            raw = client.issues_raw(limit=limit, offset=offset)
+            stamps = [s for s in (_opened(i) for i in raw) if s is not None]
+            newest = max([*stamps, *([newest] if newest else [])], default=None)
+            last_page = len(raw) < limit or any(s < stop_before for s in stamps)
+            wanted = [i for i in raw if not (first_walk and (_opened(i) or stop_before) < stop_before)]
+            prepared = prepare_issues(client=client, account=account, raw=wanted, reuse_orders=False)
+            prepared.seen = len(raw)
+            done = newest if last_page else None
+            if not commit_issues(account=account, prepared=prepared, run=run, owner=owner, watermark=done):
+                status, message = SyncRunStatus.SKIPPED, "another worker took over the stream"
+                return run
+            if progress:
+                progress(run)
+            if last_page:
+                break
+            offset += limit
+        _refresh_issues(account=account, client=client, run=run, owner=owner, count=refresh)
+        status, message = SyncRunStatus.SUCCEEDED, ""
+    except AllegroError as exc:
+        run.errors += 1
+        message = str(exc)
+        logger.warning("issues sync of %s failed: %s", account.name, exc)
+    finally:
+        if status == SyncRunStatus.FAILED and message == "interrupted":
+            run.errors += 1
+        _finish(run, status, message)
+        cursor_lease_release(account=account, stream=stream, owner=owner)
+    return run
+
+
+def _refresh_issues(
+    *, account: SellerAccount, client: AllegroClient, run: SyncRun, owner: str, count: int
+) -> None:
+    cursor = SyncCursor.objects.get(account=account, stream=SyncStream.ISSUES)
+    rows = _issues_to_refresh(account, int(cursor.position or 0), count)
+    if not rows:
+        return
+    raw: list[dict[str, Any]] = []
+    for _pk, issue_id in rows:
+        try:
+            raw.append(client.issue_raw(issue_id))
+        except NotFound:
+            logger.warning("issue %s of %s is gone from Allegro", issue_id, account.name)
+    prepared = prepare_issues(client=client, account=account, raw=raw, reuse_orders=True)
+    commit_issues(account=account, prepared=prepared, run=run, owner=owner, position=str(rows[-1][0]))
+
+
+# --- Message Center ------------------------------------------------------------------------------------
+
+THREAD_PAGE_LIMIT = 20  # Allegro's maximum for listThreadsGET and listMessagesGET
+MESSAGE_OFFSET_MAX = 15000
+
+
+def _thread_messages(client: AllegroClient, thread_id: str, known: set[str]) -> list[MessageData]:
+    """Messages of a thread newest first, until one already stored (messages never change) or the end."""
+    found: dict[str, MessageData] = {}
+    offset = 0
+    while offset <= MESSAGE_OFFSET_MAX:
+        page = client.thread_messages(thread_id, limit=THREAD_PAGE_LIMIT, offset=offset)
+        for m in page.messages:
+            order = (m.relatesTo or {}).get("order") or {}
+            found.setdefault(
+                m.id,
+                MessageData(
+                    external_id=m.id,
+                    author_role=AuthorRole.BUYER if m.author.isInterlocutor else AuthorRole.SELLER,
+                    author_login=m.author.login,
+                    text=m.text,
+                    created_at=m.createdAt,
+                    order_external_id=str(order.get("id") or "") if isinstance(order, dict) else "",
+                ),
+            )
+        if len(page.messages) < THREAD_PAGE_LIMIT or any(m.id in known for m in page.messages):
+            break
+        offset += THREAD_PAGE_LIMIT
+    return list(found.values())
+
+
+def sync_message_threads(
+    *,
+    account: SellerAccount,
+    client: AllegroClient,
+    max_pages: int | None = None,
+    progress: Progress | None = None,
+) -> SyncRun:
+    """Message Center threads (newest message first) and their new messages -> `messaging` app.
+
+    A thread whose last-message time and read flag match what is stored is unchanged. A thread that
+    got a message since the last sync sorts before every unchanged one, so the walk stops after the
+    first page with nothing changed (the first sync goes back `ALLEGRO_SYNC_LOOKBACK_DAYS`). A thread
+    and its new messages commit together; a thread moved to the front mid-walk is met next run.
+    """
+    stream = SyncStream.MESSAGES
+    owner = uuid.uuid4().hex
+    run = SyncRun.objects.create(account=account, stream=stream)
+    if not cursor_lease_acquire(account=account, stream=stream, owner=owner):
+        _finish(run, SyncRunStatus.SKIPPED, "another worker is syncing this stream")
+        return run
+    try:
+        since = timezone.now() - lookback()
+        offset = 0
+        while max_pages is None or run.pages < max_pages:
+            page = client.threads(limit=THREAD_PAGE_LIMIT, offset=offset)
+            threads = list({t.id: t for t in page.threads}.values())
+            stored = {
+                t.external_id: t
+                for t in Thread.objects.filter(account=account, external_id__in=[t.id for t in threads])
+            }
+            changed = 0
+            for t in threads:
+                known = stored.get(t.id)
+                if (
+                    known is not None
+                    and known.last_message_at == t.lastMessageDateTime
+                    and known.read == t.read
+                ):
+                    run.unchanged += 1
+                    continue
+                if t.lastMessageDateTime is not None and t.lastMessageDateTime < since and known is None:
+                    continue  # older than the first sync reaches back
+                changed += 1
+                ids = set(known.messages.values_list("external_id", flat=True)) if known else set()
+                messages = _thread_messages(client, t.id, ids)
+                result = thread_sync(
+                    account=account,
+                    external_id=t.id,
+                    buyer_login=(t.interlocutor.login if t.interlocutor else None) or "",
+                    last_message_at=t.lastMessageDateTime,
+                    read=t.read,
+                    messages=messages,
+                )
+                run.created += int(result.created)
+                run.updated += int(result.changed and not result.created)
+            run.pages += 1
+            run.items_seen += len(page.threads)
+            run.save()
+            if progress:
+                progress(run)
+            stamps = [t.lastMessageDateTime for t in threads if t.lastMessageDateTime is not None]
+            if changed == 0 or len(page.threads) < THREAD_PAGE_LIMIT or (stamps and min(stamps) < since):
+                break
+            offset += THREAD_PAGE_LIMIT
         _finish(run, SyncRunStatus.SUCCEEDED)
     except AllegroError as exc:
         run.errors += 1

@@ -15,13 +15,20 @@ from refund_desk.cases.models import SellerAccount
 from refund_desk.integrations.allegro.errors import AllegroError
 from refund_desk.integrations.allegro.selectors import accounts_syncable
 from refund_desk.integrations.allegro.services import client_for_account
-from refund_desk.integrations.allegro.sync import sync_customer_returns, sync_open_returns, sync_order_events
+from refund_desk.integrations.allegro.sync import (
+    sync_customer_returns,
+    sync_issues,
+    sync_message_threads,
+    sync_open_returns,
+    sync_order_events,
+)
 
 logger = logging.getLogger("refund_desk.integrations.allegro")
 
 
 def sync_account(account_id: int) -> None:
-    """New returns, then changes to open returns, then cancellations — for one account."""
+    """New returns, changes to open returns, cancellations, post-purchase issues and Message Center
+    threads — for one account."""
     account = SellerAccount.objects.filter(pk=account_id, is_active=True).first()
     if account is None:
         return
@@ -34,6 +41,8 @@ def sync_account(account_id: int) -> None:
         sync_customer_returns(account=account, client=client)
         sync_open_returns(account=account, client=client)
         sync_order_events(account=account, client=client)
+        sync_issues(account=account, client=client)
+        sync_message_threads(account=account, client=client)
 
 
 @db_task(retries=2, retry_delay=30)

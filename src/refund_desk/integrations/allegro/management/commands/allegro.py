@@ -22,7 +22,13 @@ from refund_desk.integrations.allegro.services import (
     oauth_client_for,
     token_pair_from_cli,
 )
-from refund_desk.integrations.allegro.sync import sync_customer_returns, sync_open_returns, sync_order_events
+from refund_desk.integrations.allegro.sync import (
+    sync_customer_returns,
+    sync_issues,
+    sync_message_threads,
+    sync_open_returns,
+    sync_order_events,
+)
 
 
 class Command(BaseCommand):
@@ -48,7 +54,9 @@ class Command(BaseCommand):
 
         sub.add_parser("accounts", help="list accounts and their connection state")
 
-        sync = sub.add_parser("sync", help="sync customer returns (and cancellations) into cases")
+        sync = sub.add_parser(
+            "sync", help="sync customer returns, issues, cancellations and messages into the desk"
+        )
         sync.add_argument("--account", help="only this account (name)")
         sync.add_argument("--once", action="store_true", help="one pass, then exit (default: every minute)")
         sync.add_argument("--limit", type=int, default=1000, help="returns per page (1-1000)")
@@ -182,6 +190,8 @@ class Command(BaseCommand):
             self._report(account, "new returns", run)
             self._report(account, "open returns", sync_open_returns(account=account, client=client))
             self._report(account, "order events", sync_order_events(account=account, client=client))
+            self._report(account, "issues", sync_issues(account=account, client=client))
+            self._report(account, "messages", sync_message_threads(account=account, client=client))
 
     def _report(self, account: SellerAccount, label: str, run: SyncRun) -> None:
         text = (
