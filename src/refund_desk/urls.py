@@ -12,6 +12,7 @@ urlpatterns = [
     path("logistics/", include("refund_desk.logistics.urls")),
     path("partners/", include("refund_desk.partners.urls")),
     path("ai/", include("refund_desk.ai.urls")),
+    path("allegro/", include("refund_desk.integrations.allegro.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

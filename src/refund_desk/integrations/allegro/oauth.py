@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 import httpx
 
@@ -97,6 +101,48 @@ def oauth_base_url(environment: str, api_url: str = "") -> str:
     return api_url.rstrip("/")
 
 
+def pkce_verifier() -> str:
+    """A PKCE code verifier (RFC 7636 §4.1): 86 characters of [A-Za-z0-9_-]."""
+    return secrets.token_urlsafe(64)
+
+
+def pkce_challenge(verifier: str) -> str:
+    """The S256 code challenge of a verifier: BASE64URL(SHA256(verifier)) without padding."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def oauth_state() -> str:
+    """An unguessable `state` tying the authorization redirect to the session that started it."""
+    return secrets.token_urlsafe(32)
+
+
+def authorize_url(
+    base_url: str,
+    *,
+    client_id: str,
+    redirect_uri: str,
+    state: str,
+    code_challenge: str,
+    scope: str | None = None,
+    prompt: str | None = "confirm",
+) -> str:
+    """Where to send the seller's browser: Allegro's consent page for the authorization-code flow (PKCE)."""
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "state": state,
+        "code_challenge": code_challenge,
+        "code_challenge_method": "S256",
+    }
+    if prompt:
+        params["prompt"] = prompt
+    if scope:
+        params["scope"] = scope
+    return f"{base_url.rstrip('/')}/auth/oauth/authorize?{urlencode(params)}"
+
+
 class OAuthClient:
     def __init__(
         self,
@@ -146,11 +192,31 @@ class OAuthClient:
             )
         return body
 
-    def exchange_code(self, code: str, redirect_uri: str) -> TokenPair:
-        body = self._post(
-            "/auth/oauth/token",
-            params={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri},
+    def authorize_url(
+        self,
+        *,
+        redirect_uri: str,
+        state: str,
+        code_challenge: str,
+        scope: str | None = None,
+        prompt: str | None = "confirm",
+    ) -> str:
+        return authorize_url(
+            self.base_url,
+            client_id=self.client_id,
+            redirect_uri=redirect_uri,
+            state=state,
+            code_challenge=code_challenge,
+            scope=scope,
+            prompt=prompt,
         )
+
+    def exchange_code(self, code: str, redirect_uri: str, code_verifier: str | None = None) -> TokenPair:
+        """Trade an authorization code for tokens (HTTP Basic client_id:client_secret; PKCE verifier if used)."""
+        params = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+        if code_verifier:
+            params["code_verifier"] = code_verifier
+        body = self._post("/auth/oauth/token", params=params)
         return TokenPair.from_response(body)
 
     def refresh(self, refresh_token: str) -> TokenPair:
