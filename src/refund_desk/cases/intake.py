@@ -176,20 +176,17 @@ def parse_case_file(data: object) -> ParsedCaseFile:
     )
 
 
-def _consistency_errors(order: CheckoutForm, ret: CustomerReturn) -> list[tuple[str, str]]:
-    errors: list[tuple[str, str]] = []
-    if ret.orderId != order.id:
-        errors.append(("customerReturn.orderId", f"refers to order {ret.orderId!r}, not {order.id!r}"))
+def _order_consistency(
+    order: CheckoutForm, errors: list[tuple[str, str]], request_prices: list[tuple[str, str]]
+) -> dict[str, int]:
+    """Check one currency across the order and the request, and unique line ids; return bought per offer."""
     currency = order.lineItems[0].price.currency
-    prices: list[tuple[str, str]] = []
-    for i, line in enumerate(order.lineItems):
-        prices.append((f"order.lineItems[{i}].price.currency", line.price.currency))
+    prices = [
+        (f"order.lineItems[{i}].price.currency", li.price.currency) for i, li in enumerate(order.lineItems)
+    ]
     if order.delivery and order.delivery.cost:
         prices.append(("order.delivery.cost.currency", order.delivery.cost.currency))
-    for i, item in enumerate(ret.items):
-        if item.price is not None:
-            prices.append((f"customerReturn.items[{i}].price.currency", item.price.currency))
-    for path, other in prices:
+    for path, other in [*prices, *request_prices]:
         if other != currency:
             errors.append(
                 (path, f"currency {other} differs from the order's {currency}; one case has one currency")
@@ -201,6 +198,22 @@ def _consistency_errors(order: CheckoutForm, ret: CustomerReturn) -> list[tuple[
             errors.append((f"order.lineItems[{i}].id", f"line item {line.id} appears twice in the order"))
         line_ids.add(line.id)
         bought[line.offer.id] += line.quantity
+    return bought
+
+
+def _consistency_errors(order: CheckoutForm, ret: CustomerReturn) -> list[tuple[str, str]]:
+    errors: list[tuple[str, str]] = []
+    if ret.orderId != order.id:
+        errors.append(("customerReturn.orderId", f"refers to order {ret.orderId!r}, not {order.id!r}"))
+    bought = _order_consistency(
+        order,
+        errors,
+        [
+            (f"customerReturn.items[{i}].price.currency", item.price.currency)
+            for i, item in enumerate(ret.items)
+            if item.price is not None
+        ],
+    )
     returned: dict[str, int] = defaultdict(int)
     for i, item in enumerate(ret.items):
         if item.offerId not in bought:
@@ -775,27 +788,15 @@ def _issue_consistency_errors(
     ):
         if moment is not None and moment.tzinfo is None:
             errors.append((path, "must include a time zone"))
-    currency = order.lineItems[0].price.currency
-    prices = [
-        (f"order.lineItems[{i}].price.currency", li.price.currency) for i, li in enumerate(order.lineItems)
-    ]
-    if order.delivery and order.delivery.cost:
-        prices.append(("order.delivery.cost.currency", order.delivery.cost.currency))
-    for i, expectation in enumerate(issue.expectations):
-        if expectation.refund is not None:
-            prices.append((f"issue.expectations[{i}].refund.currency", expectation.refund.currency))
-    for path, other in prices:
-        if other != currency:
-            errors.append(
-                (path, f"currency {other} differs from the order's {currency}; one case has one currency")
-            )
-    bought: dict[str, int] = defaultdict(int)
-    line_ids: set[str] = set()
-    for i, line in enumerate(order.lineItems):
-        if line.id in line_ids:
-            errors.append((f"order.lineItems[{i}].id", f"line item {line.id} appears twice in the order"))
-        line_ids.add(line.id)
-        bought[line.offer.id] += line.quantity
+    bought = _order_consistency(
+        order,
+        errors,
+        [
+            (f"issue.expectations[{i}].refund.currency", expectation.refund.currency)
+            for i, expectation in enumerate(issue.expectations)
+            if expectation.refund is not None
+        ],
+    )
     offer = issue.offer
     if offer is not None and offer.id is not None:
         if offer.id not in bought:
