@@ -156,12 +156,8 @@ def parse_case_file(data: object) -> ParsedCaseFile:
         raise ValidationFailed(errors)
 
     errors += _consistency_errors(order, customer_return)
-    marketplace = (order.marketplace.id if order.marketplace else None) or customer_return.marketplaceId
     currency = order.lineItems[0].price.currency
-    if marketplace is None:
-        marketplace = next((m for m, c in MARKETPLACE_CURRENCY.items() if c == currency), None)
-    if marketplace not in MARKETPLACES:
-        errors.append(("order.marketplace.id", f"unknown marketplace {marketplace!r}"))
+    marketplace = _order_marketplace(order, customer_return.marketplaceId, errors)
     if errors:
         raise ValidationFailed(errors)
     assert marketplace is not None
@@ -174,6 +170,19 @@ def parse_case_file(data: object) -> ParsedCaseFile:
         raw_return=raw_return,
         fingerprint=_fingerprint(raw_order, raw_return),
     )
+
+
+def _order_marketplace(
+    order: CheckoutForm, fallback: str | None, errors: list[tuple[str, str]]
+) -> str | None:
+    """The order's marketplace, else `fallback`, else the one whose currency the order is in."""
+    marketplace = (order.marketplace.id if order.marketplace else None) or fallback
+    if marketplace is None:
+        currency = order.lineItems[0].price.currency
+        marketplace = next((m for m, c in MARKETPLACE_CURRENCY.items() if c == currency), None)
+    if marketplace not in MARKETPLACES:
+        errors.append(("order.marketplace.id", f"unknown marketplace {marketplace!r}"))
+    return marketplace
 
 
 def _order_consistency(
@@ -748,12 +757,8 @@ def parse_issue_file(data: object) -> ParsedIssueFile:
         raise ValidationFailed(errors)
 
     errors += _issue_consistency_errors(order, issue, raw_issue)
-    marketplace = order.marketplace.id if order.marketplace else None
     currency = order.lineItems[0].price.currency
-    if marketplace is None:
-        marketplace = next((m for m, c in MARKETPLACE_CURRENCY.items() if c == currency), None)
-    if marketplace not in MARKETPLACES:
-        errors.append(("order.marketplace.id", f"unknown marketplace {marketplace!r}"))
+    marketplace = _order_marketplace(order, None, errors)
     if errors:
         raise ValidationFailed(errors)
     assert marketplace is not None
