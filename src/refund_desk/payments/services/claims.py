@@ -43,14 +43,45 @@ def _enqueue_file(claim_ids: list[int]) -> None:
         transaction.on_commit(_run)
 
 
+def _returned_quantities(refund: RefundOrder) -> dict[int, int]:
+    """Units of each order line the case is about (what the buyer sent back), by line item pk."""
+    quantities: dict[int, int] = {}
+    for line_item_id, quantity in refund.case.items.values_list("line_item_id", "quantity"):
+        quantities[line_item_id] = quantities.get(line_item_id, 0) + quantity
+    return quantities
+
+
+def _claim_quantity(
+    line_type: str, refunded_units: int | None, returned: int | None, bought: int, refund: RefundOrder
+) -> int | None:
+    """How many units of a refunded line the commission claim covers (None: nothing to claim).
+
+    Whole units refunded (QUANTITY) are claimed as refunded. A partial value (AMOUNT) — e.g. a withdrawal
+    paid with a deduction for wear — still means the goods came back: the claim covers the units
+    returned in the case, or the whole line for a cancelled sale.
+    """
+    if line_type == LineType.QUANTITY:
+        return refunded_units or 1
+    if returned:
+        return min(returned, bought)
+    if refund.case.kind == CaseKind.CANCELLATION:
+        return bought
+    return None
+
+
 @transaction.atomic
 def commission_claims_plan(*, refund: RefundOrder) -> list[CommissionClaim]:
-    """After a paid refund for returned items or a cancellation, plan one claim per refunded line."""
+    """After a paid refund for returned items or a cancellation, plan one claim per refunded line
+    (whole units or a partial value of goods that came back)."""
     if refund.case.kind not in CLAIMABLE_KINDS:
         return []
     planned: list[CommissionClaim] = []
-    for line in refund.lines.select_related("line_item__order").filter(type=LineType.QUANTITY).order_by("pk"):
+    returned = _returned_quantities(refund)
+    for line in refund.lines.select_related("line_item__order").order_by("pk"):
         item = line.line_item
+        quantity = _claim_quantity(line.type, line.quantity, returned.get(item.pk), item.quantity, refund)
+        if quantity is None:
+            continue
         bought = item.bought_at or item.order.bought_at or refund.order.bought_at or refund.created_at
         claim, created = CommissionClaim.objects.get_or_create(
             line_item=item,
@@ -58,7 +89,7 @@ def commission_claims_plan(*, refund: RefundOrder) -> list[CommissionClaim]:
                 "account": refund.account,
                 "case": refund.case,
                 "refund_order": refund,
-                "quantity": line.quantity or 1,
+                "quantity": quantity,
                 "deadline_at": bought + CLAIM_PERIOD,
                 "currency": refund.currency,
             },

@@ -17,6 +17,7 @@ from refund_desk.payments import selectors, services
 from refund_desk.payments.choices import ClaimStatus, RefundMethod, RefundStatus
 from refund_desk.payments.fake import FakeGateway
 from refund_desk.payments.models import AccountPaymentSettings, CommissionClaim, OutboxMessage, RefundOrder
+from refund_desk.payments.services.refunds import LineSpec
 from refund_desk.payments.tests.conftest import SYSTEM, ingest
 from refund_desk.policy.tests.builders import case as case_file
 from refund_desk.policy.tests.builders import customer_return, order
@@ -109,6 +110,34 @@ def test_commission_claims_are_filed_per_line_and_tracked(
     services.commission_claims_sync()
     [row] = selectors.commission_report()
     assert row["recovered"] == Decimal("10.00") and row["recovered_claims"] == 1 and row["missed_claims"] == 1
+
+
+def test_a_withdrawal_paid_with_a_deduction_still_claims_the_returned_units(
+    approved_case: RefundCase, agent: AbstractUser, supervisor: AbstractUser, fake: FakeGateway
+) -> None:
+    # The buyer sent back two mugs (li-1) and a kettle (li-2); the mugs came back worn, so li-1 is
+    # refunded as a partial value (AMOUNT) after a second person approved the deduction.
+    approved_case.order.line_items.update(bought_at=timezone.now() - timedelta(days=3))
+    refund = services.refund_order_create(
+        case=approved_case,
+        actor=Actor.for_user(agent),
+        lines=[
+            LineSpec("li-1", "AMOUNT", amount=Decimal("70.00")),
+            LineSpec("li-2", "QUANTITY", quantity=1),
+        ],
+        delivery=Decimal(0),
+        override_reason="mugs used: 30 PLN deduction for diminished value",
+    )
+    services.refund_order_approve(refund=refund, actor=Actor.for_user(supervisor))
+    services.refund_execute(refund_order_id=refund.pk)
+    fake.settle()
+    assert services.refund_reconcile(refund_order_id=refund.pk).status == RefundStatus.SUCCESS
+
+    claims = dict(CommissionClaim.objects.values_list("line_item__external_id", "quantity"))
+    assert claims == {"li-1": 2, "li-2": 1}
+    services.commission_claims_sync()
+    filed = sorted((c.line_item_id, c.quantity) for c in fake.claims.values())
+    assert filed == [("li-1", 2), ("li-2", 1)]
 
 
 def test_claims_after_45_days_are_missed(
