@@ -8,6 +8,7 @@ the outbox retries later with the same commandId.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ from refund_desk.payments.gateway import (
     GatewayRefund,
     GatewayRejected,
     GatewayUnavailable,
+    RecentRefunds,
     TrackingScan,
     WaybillHistory,
 )
@@ -123,6 +125,25 @@ class AllegroGateway:
         except errors.AllegroError as exc:
             raise _translate(exc) from exc
         return found
+
+    def recent_refunds(self, account: SellerAccount, *, since: datetime, max_pages: int) -> RecentRefunds:
+        """Every refund of the account that occurred since `since`, 100 per call, at most `max_pages` calls."""
+        found: dict[str, GatewayRefund] = {}
+        calls = 0
+        try:
+            with self._client(account) as client:
+                offset = 0
+                while calls < max_pages:
+                    page = client.refunds(occurred_from=since, limit=REFUNDS_PAGE, offset=offset)
+                    calls += 1
+                    for remote in page.refunds:
+                        found.setdefault(remote.id, _refund(remote))
+                    offset += len(page.refunds)
+                    if not page.refunds or offset >= page.totalCount:
+                        return RecentRefunds(tuple(found.values()), complete=True, calls=calls)
+        except errors.AllegroError as exc:
+            raise _translate(exc) from exc
+        return RecentRefunds(tuple(found.values()), complete=False, calls=calls)
 
     def create_refund_claim(self, account: SellerAccount, line_item_id: str, quantity: int) -> str:
         try:

@@ -27,6 +27,7 @@ from refund_desk.payments.gateway import (
     GatewayRefund,
     GatewayRejected,
     GatewayUnavailable,
+    RecentRefunds,
     TrackingScan,
     WaybillHistory,
 )
@@ -103,6 +104,7 @@ class FakeGateway:
     claims: dict[str, FakeClaim] = field(default_factory=dict)
     line_offers: dict[str, str] = field(default_factory=dict)
     commission_rate: Decimal = Decimal("0.10")
+    recent_page_size: int = 100
     tracking_data: dict[tuple[str, str], list[TrackingScan]] = field(default_factory=dict)
     faults: list[str] = field(default_factory=list)
     calls: list[tuple[str, str]] = field(default_factory=list)
@@ -263,6 +265,22 @@ class FakeGateway:
             for r in self.refunds.values()
             if r.account_pk == account.pk and r.order_id == order_id
         ]
+
+    def recent_refunds(self, account: SellerAccount, *, since: datetime, max_pages: int) -> RecentRefunds:
+        """Newest first, `recent_page_size` per call; each page is one call (and can fail)."""
+        found = sorted(
+            (r for r in self.refunds.values() if r.account_pk == account.pk and r.created_at >= since),
+            key=lambda r: r.created_at,
+            reverse=True,
+        )
+        page = self.recent_page_size
+        listed: list[GatewayRefund] = []
+        for calls in range(1, max_pages + 1):
+            self._fault_before("getRefundedPayments:since")
+            listed.extend(r.details() for r in found[(calls - 1) * page : calls * page])
+            if len(listed) >= len(found):
+                return RecentRefunds(tuple(listed), complete=True, calls=calls)
+        return RecentRefunds(tuple(listed), complete=False, calls=max_pages)
 
     def refund_count(self, order_id: str | None = None) -> int:
         return sum(1 for r in self.refunds.values() if order_id is None or r.order_id == order_id)

@@ -67,6 +67,15 @@ class WaybillHistory:
     scans: tuple[TrackingScan, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True, slots=True)
+class RecentRefunds:
+    """The account's refunds since a moment, newest first; `complete` is False when paging stopped early."""
+
+    refunds: tuple[GatewayRefund, ...]
+    complete: bool
+    calls: int
+
+
 class GatewayError(Exception):
     """Base of every gateway failure; `message` is technical, `user_message` is for the agent."""
 
@@ -94,6 +103,8 @@ class Gateway(Protocol):
     ) -> GatewayRefund: ...
 
     def list_refunds(self, account: SellerAccount, order_id: str) -> list[GatewayRefund]: ...
+
+    def recent_refunds(self, account: SellerAccount, *, since: datetime, max_pages: int) -> RecentRefunds: ...
 
     def create_refund_claim(self, account: SellerAccount, line_item_id: str, quantity: int) -> str: ...
 

@@ -496,6 +496,8 @@ class AllegroClient:
         order_id: str | None = None,
         payment_id: str | None = None,
         statuses: Sequence[str] = (),
+        occurred_from: datetime | None = None,
+        occurred_to: datetime | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> RefundList:
@@ -505,6 +507,10 @@ class AllegroClient:
         if payment_id:
             params.append(("payment.id", payment_id))
         params.extend(("status", s) for s in statuses)
+        if occurred_from is not None:
+            params.append(("occurredAt.gte", _iso(occurred_from)))
+        if occurred_to is not None:
+            params.append(("occurredAt.lte", _iso(occurred_to)))
         return RefundList.model_validate(self._json("getRefundedPayments", params=params))
 
     def create_refund_claim(self, *, line_item_id: str, quantity: int) -> str:

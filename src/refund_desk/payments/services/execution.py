@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from refund_desk.cases.choices import CaseStatus
+from refund_desk.cases.models import SellerAccount
 from refund_desk.payments.choices import AlertKind, OutboxStatus, RefundMethod, RefundStatus
 from refund_desk.payments.gateway import (
     GatewayError,
@@ -43,6 +44,13 @@ RETRY_STEPS = (
 )
 ALERT_AFTER_ATTEMPTS = 5
 POLL_EVERY = timedelta(minutes=10)
+# Reconciling from a listing of the account's recent refunds instead of one call per order: from this
+# many due refunds per account, for refunds submitted within the window, looking back a margin for
+# clock differences, reading at most this many pages of 100.
+LISTING_FROM = 3
+LISTING_WINDOW = timedelta(days=2)
+LISTING_LOOKBACK = timedelta(hours=1)
+LISTING_MAX_PAGES = 50
 
 PLAIN_WORDS = {
     "VALIDATION_ERROR": "Allegro refused the refund: it is more than what is left to refund on this payment "
@@ -316,32 +324,18 @@ def outbox_run(*, now: datetime | None = None, limit: int = 100) -> int:
     return len(ids)
 
 
-def refund_reconcile(*, refund_order_id: int) -> RefundOrder:
-    """Poll Allegro for a submitted refund and record its status."""
-    refund = RefundOrder.objects.select_related("order", "account").get(pk=refund_order_id)
-    if refund.status != RefundStatus.SUBMITTED:
-        return refund
-    try:
-        remote_all = gateway_get().list_refunds(refund.account, refund.order.external_id)
-    except GatewayError as exc:
-        logger.info("refund #%s: reconciliation postponed (%s)", refund.pk, exc)
-        RefundOrder.objects.filter(pk=refund.pk).update(next_check_at=timezone.now() + POLL_EVERY)
-        return refund
-    remote = next((r for r in remote_all if r.id == refund.allegro_refund_id), None)
+def _reconcile_apply(refund_pk: int, remote: GatewayRefund | None) -> RefundOrder:
+    """Record what Allegro reports for a submitted refund (None: not listed yet, look again later)."""
     with transaction.atomic():
         locked = (
             RefundOrder.objects.select_for_update(of=("self",))
             .select_related("case", "order", "account")
-            .get(pk=refund.pk)
+            .get(pk=refund_pk)
         )
         now = timezone.now()
         if locked.status != RefundStatus.SUBMITTED:
             return locked
-        if remote is None:
-            locked.next_check_at = now + POLL_EVERY
-            locked.save(update_fields=["next_check_at"])
-            return locked
-        if remote.status == locked.allegro_status and not remote.is_final:
+        if remote is None or (remote.status == locked.allegro_status and not remote.is_final):
             locked.next_check_at = now + POLL_EVERY
             locked.save(update_fields=["next_check_at"])
             return locked
@@ -349,18 +343,78 @@ def refund_reconcile(*, refund_order_id: int) -> RefundOrder:
         return locked
 
 
+def _postpone(refund_ids: list[int], exc: GatewayError) -> None:
+    logger.info("refunds %s: reconciliation postponed (%s)", refund_ids, exc)
+    RefundOrder.objects.filter(pk__in=refund_ids).update(next_check_at=timezone.now() + POLL_EVERY)
+
+
+def refund_reconcile(*, refund_order_id: int) -> RefundOrder:
+    """Poll Allegro for one submitted refund (GET /payments/refunds?order.id=) and record its status."""
+    refund = RefundOrder.objects.select_related("order", "account").get(pk=refund_order_id)
+    if refund.status != RefundStatus.SUBMITTED:
+        return refund
+    try:
+        remote_all = gateway_get().list_refunds(refund.account, refund.order.external_id)
+    except GatewayError as exc:
+        _postpone([refund.pk], exc)
+        return refund
+    return _reconcile_apply(
+        refund.pk, next((r for r in remote_all if r.id == refund.allegro_refund_id), None)
+    )
+
+
+def _reconcile_from_listing(account: SellerAccount, refunds: list[RefundOrder]) -> list[int]:
+    """Reconcile an account's submitted refunds from one listing of its recent refunds, 100 per call.
+
+    Returns the refunds the listing did not show (Allegro's clock, or more refunds than the page cap);
+    the caller checks those one order at a time.
+    """
+    since = min(r.submitted_at or r.created_at for r in refunds) - LISTING_LOOKBACK
+    try:
+        recent = gateway_get().recent_refunds(account, since=since, max_pages=LISTING_MAX_PAGES)
+    except GatewayError as exc:
+        _postpone([r.pk for r in refunds], exc)
+        return []
+    listed = {remote.id: remote for remote in recent.refunds}
+    missing: list[int] = []
+    for refund in refunds:
+        remote = listed.get(refund.allegro_refund_id or "")
+        if remote is None:
+            missing.append(refund.pk)
+        else:
+            _reconcile_apply(refund.pk, remote)
+    return missing
+
+
 def refunds_reconcile_all(*, now: datetime | None = None) -> int:
-    """Reconcile every submitted refund that is due a check; also sends outbox messages left behind."""
+    """Reconcile every submitted refund that is due a check; also sends outbox messages left behind.
+
+    Refunds submitted in the last LISTING_WINDOW are checked per account from one paged listing of
+    recent refunds (an account with 300 refunds in flight costs 3 calls, not 300); older or unlisted
+    ones are checked one order at a time.
+    """
     moment = now or timezone.now()
     outbox_run(now=moment)
     from django.db.models import Q
 
-    ids = list(
+    due = list(
         RefundOrder.objects.filter(status=RefundStatus.SUBMITTED)
         .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=moment))
+        .select_related("account")
         .order_by("pk")
-        .values_list("pk", flat=True)
     )
-    for refund_id in ids:
+    by_account: dict[int, list[RefundOrder]] = {}
+    one_by_one: list[int] = []
+    for refund in due:
+        if (refund.submitted_at or refund.created_at) >= moment - LISTING_WINDOW:
+            by_account.setdefault(refund.account_id, []).append(refund)
+        else:
+            one_by_one.append(refund.pk)
+    for refunds in by_account.values():
+        if len(refunds) >= LISTING_FROM:
+            one_by_one.extend(_reconcile_from_listing(refunds[0].account, refunds))
+        else:
+            one_by_one.extend(r.pk for r in refunds)
+    for refund_id in sorted(one_by_one):
         refund_reconcile(refund_order_id=refund_id)
-    return len(ids)
+    return len(due)

@@ -26,7 +26,7 @@ from refund_desk.integrations.allegro.oauth import TokenPair
 from refund_desk.integrations.allegro.ratelimit import BreakerRegistry, CircuitBreaker, RateLimiter
 from refund_desk.integrations.allegro.services import account_connect, client_for_account
 from refund_desk.integrations.allegro.sync import sync_customer_returns
-from refund_desk.payments import services
+from refund_desk.payments import allegro_gateway, services
 from refund_desk.payments.allegro_gateway import AllegroGateway
 from refund_desk.payments.choices import AlertKind, OutboxStatus, RefundMethod, RefundStatus
 from refund_desk.payments.gateway import gateway_override
@@ -223,3 +223,34 @@ def test_canceled_refund_alerts_and_returns_the_case_to_the_queue(
     assert again.status == RefundStatus.SUCCESS
     assert RefundCase.objects.get(pk=case.pk).status == "REFUNDED"
     assert ledger_report(emulator.store).problems == []
+
+
+def test_recent_refunds_pages_through_the_accounts_refunds_since_a_moment(
+    account: SellerAccount,
+    emulator: EmulatorApp,
+    admin: httpx.Client,
+    gateway: AllegroGateway,
+    agent: AbstractUser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cases = approved_cases(account, emulator, admin, 12)[:7]
+    for currency in ("PLN", "CZK", "EUR", "HUF"):
+        services.payment_settings_set(
+            account=account, currency=currency, approval_threshold="1000000", actor=SYSTEM
+        )
+    refunds = [services.refund_order_create(case=case, actor=Actor.for_user(agent)) for case in cases]
+    drain_outbox(timezone.now())
+    sent = {r.allegro_refund_id for r in RefundOrder.objects.filter(pk__in=[r.pk for r in refunds])}
+    assert len(sent) == 7 and "" not in sent
+    monkeypatch.setattr(allegro_gateway, "REFUNDS_PAGE", 3)
+    clock = datetime.fromisoformat(admin.get("/__emulator/clock").json()["now"].replace("Z", "+00:00"))
+
+    everything = gateway.recent_refunds(account, since=clock - timedelta(hours=1), max_pages=10)
+    capped = gateway.recent_refunds(account, since=clock - timedelta(hours=1), max_pages=2)
+    none_yet = gateway.recent_refunds(account, since=clock + timedelta(hours=1), max_pages=10)
+
+    assert {r.id for r in everything.refunds} == sent
+    assert (everything.complete, everything.calls) == (True, 3)
+    assert {r.status for r in everything.refunds} == {"NEW"}
+    assert (len(capped.refunds), capped.complete, capped.calls) == (6, False, 2)
+    assert (none_yet.refunds, none_yet.complete, none_yet.calls) == ((), True, 1)
