@@ -6,6 +6,10 @@ session or shown again): the page says so and the partner must copy it then.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,6 +31,17 @@ def _can_edit(request: HttpRequest) -> bool:
     return has_role(request.user, Role.SUPERVISOR)
 
 
+def _supervisors_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not _can_edit(request):
+            return HttpResponseForbidden("supervisors only")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _add_errors(form: SubscriptionForm | PartnerForm, exc: DomainError) -> None:
     if isinstance(exc, ValidationFailed):
         for path, message in exc.errors:
@@ -34,6 +49,23 @@ def _add_errors(form: SubscriptionForm | PartnerForm, exc: DomainError) -> None:
             form.add_error(field if field in form.fields else None, message)
     else:
         form.add_error(None, str(exc))
+
+
+def _form_page(
+    request: HttpRequest,
+    form: SubscriptionForm | PartnerForm,
+    template: str,
+    context: dict[str, Any],
+    save: Callable[[dict[str, Any]], HttpResponse],
+) -> HttpResponse:
+    """A create or edit page: a valid POST runs `save` with the cleaned data and returns its response;
+    a refusal from the service shows next to the field it names, and nothing is written."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            return save(form.cleaned_data)
+        except DomainError as exc:
+            _add_errors(form, exc)
+    return render(request, template, {"form": form, **context})
 
 
 def _secret_page(request: HttpRequest, *, title: str, owner: str, secret: str, back: str) -> HttpResponse:
@@ -54,38 +86,32 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@_supervisors_only
 def subscription_create(request: HttpRequest) -> HttpResponse:
-    if not _can_edit(request):
-        return HttpResponseForbidden("supervisors only")
     form = SubscriptionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            subscription = services.webhook_subscription_create(
-                name=form.cleaned_data["name"],
-                url=form.cleaned_data["url"],
-                events=form.event_list(),
-                account=form.cleaned_data["account"],
-                partner=form.cleaned_data["partner"],
-                actor=Actor.for_user(request.user),
-            )
-        except DomainError as exc:
-            _add_errors(form, exc)
-        else:
-            return _secret_page(
-                request,
-                title="Webhook subscription created",
-                owner=str(subscription),
-                secret=subscription.secret,
-                back="/partners/subscriptions/",
-            )
-    return render(request, "partners/subscription_form.html", {"form": form, "subscription": None})
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        subscription = services.webhook_subscription_create(
+            name=data["name"],
+            url=data["url"],
+            events=form.event_list(),
+            account=data["account"],
+            partner=data["partner"],
+            actor=Actor.for_user(request.user),
+        )
+        return _secret_page(
+            request,
+            title="Webhook subscription created",
+            owner=str(subscription),
+            secret=subscription.secret,
+            back="/partners/subscriptions/",
+        )
+
+    return _form_page(request, form, "partners/subscription_form.html", {"subscription": None}, save)
 
 
-@login_required
+@_supervisors_only
 def subscription_edit(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    if not _can_edit(request):
-        return HttpResponseForbidden("supervisors only")
     subscription = get_object_or_404(WebhookSubscription, pk=subscription_id)
     initial = {
         "name": subscription.name,
@@ -96,40 +122,34 @@ def subscription_edit(request: HttpRequest, subscription_id: int) -> HttpRespons
         "is_active": subscription.is_active,
     }
     form = SubscriptionForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.webhook_subscription_update(
-                subscription=subscription,
-                actor=Actor.for_user(request.user),
-                name=form.cleaned_data["name"],
-                url=form.cleaned_data["url"],
-                events=form.event_list(),
-                account=form.cleaned_data["account"],
-                partner=form.cleaned_data["partner"],
-                is_active=form.cleaned_data["is_active"],
-            )
-        except DomainError as exc:
-            _add_errors(form, exc)
-        else:
-            return redirect("partners:subscriptions")
-    return render(request, "partners/subscription_form.html", {"form": form, "subscription": subscription})
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        services.webhook_subscription_update(
+            subscription=subscription,
+            actor=Actor.for_user(request.user),
+            name=data["name"],
+            url=data["url"],
+            events=form.event_list(),
+            account=data["account"],
+            partner=data["partner"],
+            is_active=data["is_active"],
+        )
+        return redirect("partners:subscriptions")
+
+    return _form_page(request, form, "partners/subscription_form.html", {"subscription": subscription}, save)
 
 
-@login_required
+@_supervisors_only
 @require_POST
 def subscription_disable(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    if not _can_edit(request):
-        return HttpResponseForbidden("supervisors only")
     subscription = get_object_or_404(WebhookSubscription, pk=subscription_id)
     services.webhook_subscription_disable(subscription=subscription, actor=Actor.for_user(request.user))
     return redirect("partners:subscriptions")
 
 
-@login_required
+@_supervisors_only
 @require_POST
 def subscription_rotate(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    if not _can_edit(request):
-        return HttpResponseForbidden("supervisors only")
     subscription = get_object_or_404(WebhookSubscription, pk=subscription_id)
     rotated, secret = services.webhook_subscription_rotate_secret(
         subscription=subscription, actor=Actor.for_user(request.user)
@@ -154,37 +174,35 @@ def partners(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+def _inbound(partner: Partner) -> str:
+    return f"{partner.name} — POST /partners/inbound/{partner.slug}/"
+
+
+@_supervisors_only
 def partner_create(request: HttpRequest) -> HttpResponse:
-    if not _can_edit(request):
-        return HttpResponseForbidden("supervisors only")
     form = PartnerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            partner, secret = services.partner_create(
-                name=form.cleaned_data["name"],
-                slug=form.cleaned_data["slug"],
-                kind=form.cleaned_data["kind"],
-                carrier_id=form.cleaned_data["carrier_id"],
-                actor=Actor.for_user(request.user),
-            )
-        except DomainError as exc:
-            _add_errors(form, exc)
-        else:
-            return _secret_page(
-                request,
-                title="Partner created",
-                owner=f"{partner.name} — POST /partners/inbound/{partner.slug}/",
-                secret=secret,
-                back="/partners/partners/",
-            )
-    return render(request, "partners/partner_form.html", {"form": form, "partner": None})
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        partner, secret = services.partner_create(
+            name=data["name"],
+            slug=data["slug"],
+            kind=data["kind"],
+            carrier_id=data["carrier_id"],
+            actor=Actor.for_user(request.user),
+        )
+        return _secret_page(
+            request,
+            title="Partner created",
+            owner=_inbound(partner),
+            secret=secret,
+            back="/partners/partners/",
+        )
+
+    return _form_page(request, form, "partners/partner_form.html", {"partner": None}, save)
 
 
-@login_required
+@_supervisors_only
 def partner_edit(request: HttpRequest, partner_id: int) -> HttpResponse:
-    if not _can_edit(request):
-        return HttpResponseForbidden("supervisors only")
     partner = get_object_or_404(Partner, pk=partner_id)
     initial = {
         "name": partner.name,
@@ -194,29 +212,25 @@ def partner_edit(request: HttpRequest, partner_id: int) -> HttpResponse:
         "is_active": partner.is_active,
     }
     form = PartnerForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.partner_update(
-                partner=partner,
-                actor=Actor.for_user(request.user),
-                name=form.cleaned_data["name"],
-                slug=form.cleaned_data["slug"],
-                kind=form.cleaned_data["kind"],
-                carrier_id=form.cleaned_data["carrier_id"],
-                is_active=form.cleaned_data["is_active"],
-            )
-        except DomainError as exc:
-            _add_errors(form, exc)
-        else:
-            return redirect("partners:partners")
-    return render(request, "partners/partner_form.html", {"form": form, "partner": partner})
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        services.partner_update(
+            partner=partner,
+            actor=Actor.for_user(request.user),
+            name=data["name"],
+            slug=data["slug"],
+            kind=data["kind"],
+            carrier_id=data["carrier_id"],
+            is_active=data["is_active"],
+        )
+        return redirect("partners:partners")
+
+    return _form_page(request, form, "partners/partner_form.html", {"partner": partner}, save)
 
 
-@login_required
+@_supervisors_only
 @require_POST
 def partner_rotate(request: HttpRequest, partner_id: int) -> HttpResponse:
-    if not _can_edit(request):
-        return HttpResponseForbidden("supervisors only")
     partner = get_object_or_404(Partner, pk=partner_id)
     rotated, secret = services.partner_rotate_inbound_secret(
         partner=partner, actor=Actor.for_user(request.user)
@@ -224,7 +238,7 @@ def partner_rotate(request: HttpRequest, partner_id: int) -> HttpResponse:
     return _secret_page(
         request,
         title="Inbound secret rotated",
-        owner=f"{rotated.name} — POST /partners/inbound/{rotated.slug}/",
+        owner=_inbound(rotated),
         secret=secret,
         back="/partners/partners/",
     )
