@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -190,6 +191,7 @@ def _exercise(emulator: EmulatorApp, recorder: RecordingTransport) -> None:
     )
     c.refunds(order_id=order.id, statuses=["SUCCESS", "IN_PROGRESS"])
     c.refunds(payment_id=refund.payment.id)
+    c.refunds(occurred_from=datetime.now(UTC) - timedelta(days=1), occurred_to=datetime.now(UTC), limit=100)
     claim_id = c.create_refund_claim(line_item_id=order.lineItems[0].id, quantity=1)
     c.refund_claim(claim_id)
     c.refund_claims()
