@@ -117,15 +117,57 @@ def _refresh_risk_statistics(case_id: int) -> None:
 
 
 @transaction.atomic
-def case_add_note(*, case: RefundCase, actor: Actor, text: str) -> CaseEvent:
-    """Record a note on the case timeline."""
+def case_add_note(
+    *, case: RefundCase, actor: Actor, text: str, payload: dict[str, Any] | None = None
+) -> CaseEvent:
+    """Record a note on the case timeline (`payload`: data for whoever reads the log later)."""
     text = text.strip()
     if not text:
         raise ValidationFailed([("text", "a note cannot be empty")])
     locked = RefundCase.objects.select_for_update().get(pk=case.pk)
     locked.updated_at = timezone.now()
     locked.save(update_fields=["updated_at"])
-    return event_append(case=locked, type=EventType.NOTE, actor=actor, reason=text)
+    return event_append(case=locked, type=EventType.NOTE, actor=actor, reason=text, payload=payload)
+
+
+# Allegro objects a case rests on, in the words a seller uses; the keys are what the event payload records.
+VANISHED_CUSTOMER_RETURN = "customerReturn"
+VANISHED_ISSUE = "issue"
+VANISHED_CHECKOUT_FORM = "checkoutForm"
+VANISHED_OBJECT_WORDS = {
+    VANISHED_CUSTOMER_RETURN: "customer return",
+    VANISHED_ISSUE: "post-purchase issue",
+    VANISHED_CHECKOUT_FORM: "order",
+}
+VANISHED_KEY = "vanishedFromAllegro"
+
+
+@transaction.atomic
+def case_note_vanished(
+    *, case: RefundCase, object_type: str, object_id: str, actor: Actor, noticed_at: datetime | None = None
+) -> CaseEvent | None:
+    """Note on the case that Allegro answered 404 for an object the case rests on (its customer return,
+    its post-purchase issue, its order's checkout form), so that nobody acts on it unawares.
+
+    Once per case and object: when the case already has that note, nothing is written and None is
+    returned. Nothing else about the case changes.
+    """
+    locked = RefundCase.objects.select_for_update().get(pk=case.pk)
+    already = CaseEvent.objects.filter(
+        case=locked,
+        type=EventType.NOTE,
+        **{f"payload__{VANISHED_KEY}__object": object_type, f"payload__{VANISHED_KEY}__id": object_id},
+    )
+    if already.exists():
+        return None
+    day = timezone.localdate(noticed_at or timezone.now()).isoformat()
+    words = VANISHED_OBJECT_WORDS.get(object_type, object_type)
+    text = (
+        f"Allegro no longer knows {words} {object_id} (404 during sync on {day}); "
+        "check it in Sales Center before acting."
+    )
+    marker = {VANISHED_KEY: {"object": object_type, "id": object_id}}
+    return case_add_note(case=locked, actor=actor, text=text, payload=marker)
 
 
 @transaction.atomic

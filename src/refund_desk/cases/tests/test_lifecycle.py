@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.db import transaction
 
@@ -10,7 +12,7 @@ from refund_desk.cases.choices import ActorType, CaseStatus, EventType
 from refund_desk.cases.intake import cases_import
 from refund_desk.cases.lifecycle import ALLOWED_TRANSITIONS, OPEN_STATUSES
 from refund_desk.cases.models import CaseEvent, RefundCase
-from refund_desk.cases.services import FAR_FUTURE, case_add_note, case_transition
+from refund_desk.cases.services import FAR_FUTURE, case_add_note, case_note_vanished, case_transition
 from refund_desk.cases.tests.factories import case_file, imported_case, make_account, make_user
 from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.roles import Role
@@ -129,3 +131,27 @@ def test_notes_are_events_and_cannot_be_empty(case: RefundCase, admin_actor: Act
     note = case_add_note(case=case, actor=admin_actor, text="Buyer phoned, parcel sent today.")
     assert note.type == EventType.NOTE and note.reason == "Buyer phoned, parcel sent today."
     assert case.events.count() == 2
+
+
+def test_a_vanished_allegro_object_is_noted_once_per_object(case: RefundCase) -> None:
+    # given a case
+    sync = Actor.system("allegro-sync")
+    status, events_before = case.status, case.events.count()
+    noticed = datetime(2030, 1, 2, 23, 30, tzinfo=UTC)  # already 3 January in Warsaw
+    # when Allegro answers 404 for its return twice and for its order once
+    first = case_note_vanished(
+        case=case, object_type="customerReturn", object_id="r-1", actor=sync, noticed_at=noticed
+    )
+    repeated = case_note_vanished(case=case, object_type="customerReturn", object_id="r-1", actor=sync)
+    order = case_note_vanished(case=case, object_type="checkoutForm", object_id="o-1", actor=sync)
+    # then one note per vanished object, in plain words, and the case is otherwise unchanged
+    assert first is not None and repeated is None and order is not None
+    assert first.type == EventType.NOTE and first.actor_type == ActorType.SYSTEM
+    assert first.reason == (
+        "Allegro no longer knows customer return r-1 (404 during sync on 2030-01-03); "
+        "check it in Sales Center before acting."
+    )
+    assert first.payload == {"vanishedFromAllegro": {"object": "customerReturn", "id": "r-1"}}
+    assert order.reason.startswith("Allegro no longer knows order o-1 ")
+    case.refresh_from_db()
+    assert case.status == status and case.events.count() == events_before + 2

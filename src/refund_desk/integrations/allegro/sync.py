@@ -28,7 +28,13 @@ from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseSource
 from refund_desk.cases.intake import CHAT_KEY, Outcome, cases_import, cases_import_issues
 from refund_desk.cases.models import Order, RefundCase, SellerAccount
-from refund_desk.cases.services import order_mark_cancelled
+from refund_desk.cases.services import (
+    VANISHED_CHECKOUT_FORM,
+    VANISHED_CUSTOMER_RETURN,
+    VANISHED_ISSUE,
+    case_note_vanished,
+    order_mark_cancelled,
+)
 from refund_desk.integrations.allegro.client import AllegroClient
 from refund_desk.integrations.allegro.errors import AllegroError, BadRequest, NotFound
 from refund_desk.integrations.allegro.models import (
@@ -57,16 +63,57 @@ def lookback() -> timedelta:
     return timedelta(days=int(getattr(settings, "ALLEGRO_SYNC_LOOKBACK_DAYS", 30)))
 
 
+@dataclass(frozen=True)
+class Vanished:
+    """An object Allegro answered 404 for, and the external id of the case (if any) that rests on it."""
+
+    case_external_id: str
+    object_type: str
+    object_id: str
+
+
 @dataclass
 class PreparedPage:
-    """A fetched page, ready to commit: case files, items to quarantine, where the cursor goes next."""
+    """A fetched page, ready to commit: case files, items to quarantine, where the cursor goes next,
+    objects that vanished from Allegro."""
 
     start: str
     files: list[dict[str, Any]] = field(default_factory=list)
     quarantine: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)
+    vanished: list[Vanished] = field(default_factory=list)
     next_position: str = ""
     watermark: datetime | None = None
     seen: int = 0
+
+
+def _note_vanished(*, account: SellerAccount, source: CaseSource, vanished: list[Vanished]) -> int:
+    """Note each vanished object on the case resting on it, once; callers hold the page's transaction.
+
+    An item without a case (a new return whose order is gone) is only quarantined. Returns notes written.
+    """
+    if not vanished:
+        return 0
+    cases = RefundCase.objects.filter(
+        account=account, source=source, external_id__in={v.case_external_id for v in vanished}
+    )
+    by_external_id = {case.external_id: case for case in cases}
+    found = [
+        (by_external_id[v.case_external_id], v) for v in vanished if v.case_external_id in by_external_id
+    ]
+    now = timezone.now()
+    written = 0
+    for case, item in sorted(found, key=lambda pair: pair[0].pk):  # row locks in pk order
+        note = case_note_vanished(
+            case=case,
+            object_type=item.object_type,
+            object_id=item.object_id,
+            actor=SYNC_ACTOR,
+            noticed_at=now,
+        )
+        if note is not None:
+            logger.info("case %s: noted that Allegro lost %s %s", case.pk, item.object_type, item.object_id)
+            written += 1
+    return written
 
 
 # --- cursor lease ----------------------------------------------------------------------------------
@@ -163,6 +210,8 @@ def prepare_returns_page(
         form = forms.get(order_id)
         if form is None:
             page.quarantine.append((return_id, item, failures.get(order_id, f"no checkout form {order_id}")))
+            if order_id in failures:
+                page.vanished.append(Vanished(return_id, VANISHED_CHECKOUT_FORM, order_id))
             continue
         page.files.append({"order": form, "customerReturn": item})
     if items:
@@ -199,6 +248,7 @@ def commit_returns_page(
                 for ext, payload, reason in page.quarantine
             ]
         )
+        _note_vanished(account=account, source=CaseSource.CUSTOMER_RETURN, vanished=page.vanished)
         if page.next_position:
             cursor.position = page.next_position
         if page.watermark and (cursor.watermark is None or page.watermark > cursor.watermark):
@@ -332,8 +382,10 @@ def sync_open_returns(
             page = prepare_returns_page(
                 client=client, account=account, start="", raw=fetched.raw, reuse_orders=True
             )
+            page.vanished += _vanished_returns(client, [ext for _, ext in chunk], fetched.raw)
             with transaction.atomic():
                 summary = cases_import(items=page.files, account=account)
+                _note_vanished(account=account, source=CaseSource.CUSTOMER_RETURN, vanished=page.vanished)
                 SyncCursor.objects.filter(pk=cursor.pk).update(
                     position=str(chunk[-1][0]), updated_at=timezone.now()
                 )
@@ -351,6 +403,20 @@ def sync_open_returns(
     finally:
         cursor_lease_release(account=account, stream=stream, owner=owner)
     return run
+
+
+def _vanished_returns(client: AllegroClient, asked: list[str], raw: list[dict[str, Any]]) -> list[Vanished]:
+    """Returns asked for by id but missing from the list: those that also answer 404 on their own are gone."""
+    listed = {str(item.get("id") or "") for item in raw}
+    gone = []
+    for return_id in dict.fromkeys(asked):
+        if return_id in listed:
+            continue
+        try:
+            client.call("getCustomerReturnById", path_params={"id": return_id})
+        except NotFound:
+            gone.append(Vanished(return_id, VANISHED_CUSTOMER_RETURN, return_id))
+    return gone
 
 
 # --- order events: cancellations -------------------------------------------------------------------
@@ -453,6 +519,7 @@ class PreparedIssues:
 
     files: list[dict[str, Any]] = field(default_factory=list)
     quarantine: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)
+    vanished: list[Vanished] = field(default_factory=list)
     unchanged: int = 0
     seen: int = 0
 
@@ -461,7 +528,8 @@ def prepare_issues(
     *, client: AllegroClient, account: SellerAccount, raw: list[dict[str, Any]], reuse_orders: bool
 ) -> PreparedIssues:
     """Skip issues whose stored snapshot equals what Allegro sent (a new chat message changes the
-    issue's `chat` summary); fetch the chat and the checkout form of every other one. No database writes."""
+    issue's `chat` summary); fetch the chat and the checkout form of every other one. An issue or form
+    that answers 404 is listed in `vanished`, for the commit to note on its case. No database writes."""
     items = [i for i in _unique_in_order(raw) if i.get("id")]
     prepared = PreparedIssues(seen=len(raw))
     stored = _stored_issues(account, [str(i["id"]) for i in items])
@@ -491,11 +559,15 @@ def prepare_issues(
         form = forms[order_id]
         if form is None:
             prepared.quarantine.append((issue_id, {"issue": item}, f"checkout form {order_id} not found"))
+            prepared.vanished.append(Vanished(issue_id, VANISHED_CHECKOUT_FORM, order_id))
             continue
         try:
             chat = client.issue_chat_raw(issue_id)
-        except NotFound:
-            chat = []  # the issue vanished between the list and the chat call; keep what the list said
+        except NotFound:  # the issue vanished between the list and the chat call
+            prepared.vanished.append(Vanished(issue_id, VANISHED_ISSUE, issue_id))
+            if issue_id in stored:
+                continue  # its case keeps what it had, chat included, and only gets the note
+            chat = []  # a new issue: its case opens with what the list said
         prepared.files.append({"order": form, "issue": item, "chat": chat})
     return prepared
 
@@ -543,6 +615,7 @@ def commit_issues(
             logger.info("cursor %s taken over by another worker; dropping issues", cursor)
             return False
         summary = cases_import_issues(items=prepared.files, account=account)
+        _note_vanished(account=account, source=CaseSource.POST_PURCHASE_ISSUE, vanished=prepared.vanished)
         rejected = [
             (r.external_id, data, "; ".join(f"{path}: {message}" for path, message in r.errors))
             for r, data in zip(summary.results, prepared.files, strict=True)
@@ -656,12 +729,15 @@ def _refresh_issues(
     if not rows:
         return
     raw: list[dict[str, Any]] = []
+    gone: list[Vanished] = []
     for _pk, issue_id in rows:
         try:
             raw.append(client.issue_raw(issue_id))
         except NotFound:
             logger.warning("issue %s of %s is gone from Allegro", issue_id, account.name)
+            gone.append(Vanished(issue_id, VANISHED_ISSUE, issue_id))
     prepared = prepare_issues(client=client, account=account, raw=raw, reuse_orders=True)
+    prepared.vanished += gone
     commit_issues(account=account, prepared=prepared, run=run, owner=owner, position=str(rows[-1][0]))
 
 

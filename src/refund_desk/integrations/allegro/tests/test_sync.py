@@ -10,8 +10,9 @@ import httpx
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
-from refund_desk.cases.choices import CaseSource
+from refund_desk.cases.choices import ActorType, CaseSource, EventType
 from refund_desk.cases.models import CaseEvent, Order, RefundCase, SellerAccount
 from refund_desk.emulator.app import EmulatorApp
 from refund_desk.emulator.faults import FaultConfig
@@ -305,6 +306,82 @@ def test_open_returns_follow_their_parcel_to_delivered(
     statuses = set(RefundCase.objects.filter(account=account).values_list("external_status", flat=True))
     assert statuses == {"DELIVERED"}
     assert CaseEvent.objects.filter(case__account=account, type="SYNCED").count() >= waiting
+
+
+def vanish_notes(case: RefundCase) -> list[CaseEvent]:
+    return list(case.events.filter(type=EventType.NOTE, payload__has_key="vanishedFromAllegro"))
+
+
+def test_a_vanished_open_return_is_noted_once_and_the_others_still_sync(
+    emulator: EmulatorApp, account: SellerAccount, allegro: AllegroClient
+) -> None:
+    # given returns still in motion, one of which Allegro then forgets while the others move on
+    emulator.scenario.seed_returns(12)
+    sync_customer_returns(account=account, client=allegro)
+    followed = RefundCase.objects.filter(account=account).exclude(
+        external_status__in=sync_module.FINAL_RETURN_STATUSES
+    )
+    gone = followed.order_by("pk").first()
+    assert gone is not None and followed.count() >= 3
+    others = followed.count() - 1
+    with emulator.store.tx() as db:
+        db.execute("DELETE FROM returns WHERE id = ?", (gone.external_id,))
+    emulator.clock.advance(10 * 24 * 3600)
+
+    # when the open returns are re-read twice
+    first = sync_open_returns(account=account, client=allegro, batch=1000)
+    second = sync_open_returns(account=account, client=allegro, batch=1000)
+
+    # then the vanished return's case has one note saying so and is otherwise as it was
+    [note] = vanish_notes(gone)
+    day = timezone.localdate(note.created_at).isoformat()
+    assert note.reason == (
+        f"Allegro no longer knows customer return {gone.external_id} (404 during sync on {day}); "
+        "check it in Sales Center before acting."
+    )
+    assert note.payload == {"vanishedFromAllegro": {"object": "customerReturn", "id": gone.external_id}}
+    assert note.actor_type == ActorType.SYSTEM and note.actor_label == "allegro-sync"
+    after = RefundCase.objects.get(pk=gone.pk)
+    assert (after.status, after.external_status, after.snapshot) == (
+        gone.status,
+        gone.external_status,
+        gone.snapshot,
+    )
+    assert not gone.events.filter(type=EventType.SYNCED).exists()
+    # ...and every other return of the same batch was synced, with counts that leave the vanished one out
+    assert first.status == second.status == SyncRunStatus.SUCCEEDED
+    assert first.items_seen == first.updated + first.unchanged == others and first.updated > 0
+    assert second.items_seen == second.unchanged == others and second.updated == 0
+    moved = RefundCase.objects.filter(account=account).exclude(pk=gone.pk)
+    assert set(moved.values_list("external_status", flat=True)) == {"DELIVERED"}
+    assert not CaseEvent.objects.filter(case__in=moved, type=EventType.NOTE).exists()
+
+
+def test_a_vanished_order_of_a_known_return_is_noted_once_on_its_case(
+    emulator: EmulatorApp, account: SellerAccount, allegro: AllegroClient
+) -> None:
+    # given synced returns, one of whose checkout forms Allegro then forgets
+    emulator.scenario.seed_returns(4)
+    sync_customer_returns(account=account, client=allegro)
+    case = RefundCase.objects.filter(account=account).order_by("pk").first()
+    assert case is not None
+    with emulator.store.tx() as db:
+        db.execute("DELETE FROM orders WHERE id = ?", (case.order_external_id,))
+
+    # when the stream reads the same returns again, twice
+    runs = []
+    for _ in range(2):
+        SyncCursor.objects.filter(account=account, stream=SyncStream.CUSTOMER_RETURNS).update(
+            position="", watermark=None
+        )
+        runs.append(sync_customer_returns(account=account, client=allegro))
+
+    # then the case gets one note about its order; the others are unchanged
+    [note] = vanish_notes(case)
+    assert note.payload["vanishedFromAllegro"] == {"object": "checkoutForm", "id": case.order_external_id}
+    assert f"Allegro no longer knows order {case.order_external_id} (404 during sync on" in note.reason
+    assert [(r.status, r.unchanged, r.quarantined) for r in runs] == [(SyncRunStatus.SUCCEEDED, 3, 1)] * 2
+    assert RefundCase.objects.get(pk=case.pk).snapshot == case.snapshot
 
 
 def test_order_events_bootstrap_then_record_cancellations(

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from refund_desk.cases.choices import CaseKind, CaseSource, EventType
 from refund_desk.cases.intake import CHAT_KEY
@@ -207,6 +208,96 @@ def test_an_issue_without_checkout_form_is_quarantined_once_and_does_not_block(
     assert broken in orphans and {q.external_id for q in quarantined} == orphans
     assert quarantined.count() == len(orphans) and "not found" in quarantined[0].reason
     assert complaint_ids(account) == issue_ids(emulator) - orphans
+
+
+def forget_issue(emulator: EmulatorApp, issue_id: str) -> None:
+    with emulator.store.tx() as db:
+        db.execute("DELETE FROM issue_messages WHERE issue_id = ?", (issue_id,))
+        db.execute("DELETE FROM issues WHERE id = ?", (issue_id,))
+
+
+def vanish_notes(case: RefundCase) -> list[CaseEvent]:
+    return list(case.events.filter(type=EventType.NOTE, payload__has_key="vanishedFromAllegro"))
+
+
+def followed_claims(account: SellerAccount) -> list[RefundCase]:
+    return list(
+        RefundCase.objects.filter(
+            account=account, source=CaseSource.POST_PURCHASE_ISSUE, external_status="CLAIM_SUBMITTED"
+        ).order_by("pk")
+    )
+
+
+def test_a_vanished_issue_is_noted_once_and_the_others_still_sync(
+    emulator: EmulatorApp, account: SellerAccount, allegro: AllegroClient
+) -> None:
+    # given followed issues: Allegro forgets one, the buyer writes in another
+    with_issues(emulator, days=3)
+    sync_issues(account=account, client=allegro)
+    gone, talked_to = followed_claims(account)[:2]
+    forget_issue(emulator, gone.external_id)
+    allegro.issue_message(talked_to.external_id, text="Proszę o zdjęcia wady")
+
+    # when the issues are synced twice, refreshing every followed one
+    run = sync_issues(account=account, client=allegro, refresh=1000)
+    again = sync_issues(account=account, client=allegro, refresh=1000)
+
+    # then the vanished issue's case has one note saying so and is otherwise as it was
+    [note] = vanish_notes(gone)
+    day = timezone.localdate(note.created_at).isoformat()
+    assert note.reason == (
+        f"Allegro no longer knows post-purchase issue {gone.external_id} (404 during sync on {day}); "
+        "check it in Sales Center before acting."
+    )
+    assert note.payload == {"vanishedFromAllegro": {"object": "issue", "id": gone.external_id}}
+    assert note.actor_label == "allegro-sync"
+    after = RefundCase.objects.get(pk=gone.pk)
+    assert (after.status, after.external_status, after.snapshot) == (
+        gone.status,
+        gone.external_status,
+        gone.snapshot,
+    )
+    assert not gone.events.filter(type=EventType.SYNCED).exists()
+    # ...and the rest of the stream went on: the other issue's new message arrived, once
+    assert run.status == again.status == SyncRunStatus.SUCCEEDED
+    assert (run.created, run.updated, run.quarantined, run.errors) == (0, 1, 0, 0)
+    assert (again.created, again.updated) == (0, 0)
+    assert talked_to.events.get(type=EventType.SYNCED).payload["changes"]["chat"] == {"from": 1, "to": 2}
+    others = RefundCase.objects.filter(account=account).exclude(pk=gone.pk)
+    assert not CaseEvent.objects.filter(case__in=others, type=EventType.NOTE).exists()
+
+
+def test_an_issue_vanishing_between_list_and_chat_is_noted_once_and_keeps_its_chat(
+    emulator: EmulatorApp, account: SellerAccount, allegro: AllegroClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a followed claim whose buyer writes again, and that Allegro forgets right after listing it
+    with_issues(emulator, days=3)
+    sync_issues(account=account, client=allegro)
+    claim, other = followed_claims(account)[:2]
+    allegro.issue_message(claim.external_id, text="Proszę o zdjęcia wady")
+    allegro.issue_message(other.external_id, text="Proszę o numer konta")
+    real_chat = allegro.issue_chat_raw
+
+    def chat_of_a_forgotten_issue(issue_id: str, **kwargs: Any) -> list[dict[str, Any]]:
+        if issue_id == claim.external_id:
+            forget_issue(emulator, issue_id)
+        return real_chat(issue_id, **kwargs)
+
+    monkeypatch.setattr(allegro, "issue_chat_raw", chat_of_a_forgotten_issue)
+
+    # when the issues are synced twice
+    runs = [sync_issues(account=account, client=allegro, refresh=1000) for _ in range(2)]
+
+    # then the claim has one note, keeps the chat it had, and the other issue was updated
+    [note] = vanish_notes(claim)
+    assert note.payload == {"vanishedFromAllegro": {"object": "issue", "id": claim.external_id}}
+    assert RefundCase.objects.get(pk=claim.pk).snapshot == claim.snapshot and claim.snapshot[CHAT_KEY]
+    assert not claim.events.filter(type=EventType.SYNCED).exists()
+    assert other.events.filter(type=EventType.SYNCED).count() == 1
+    assert [(r.status, r.updated) for r in runs] == [
+        (SyncRunStatus.SUCCEEDED, 1),
+        (SyncRunStatus.SUCCEEDED, 0),
+    ]
 
 
 def test_a_second_worker_is_skipped(
