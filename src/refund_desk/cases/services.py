@@ -17,6 +17,7 @@ from refund_desk.cases.models import CaseEvent, CaseItem, Order, OrderLineItem, 
 from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.roles import has_role
 from refund_desk.policy.calendar import period_end
+from refund_desk.policy.engine.law import STATUTORY_REFUND_DAYS
 
 # Days a seller has to answer a complaint: PL deems it accepted after 14 (UPK Art. 7a); CZ/SK/HU 30.
 COMPLAINT_ANSWER_DAYS = {"allegro-pl": 14, "allegro-cz": 30, "allegro-sk": 30, "allegro-hu": 30}
@@ -88,8 +89,13 @@ def case_transition(
     previous = locked.status
     locked.status = target
     locked.updated_at = timezone.now()
+    fields = ["status", "updated_at", "due_at"]
+    if target == CaseStatus.APPROVED and locked.kind == CaseKind.COMPLAINT and locked.refund_by is None:
+        # An accepted complaint owes the money from now on: 14 days (UPK Art. 43e/43g).
+        locked.refund_by = period_end(locked.updated_at, STATUTORY_REFUND_DAYS, locked.marketplace)
+        fields.append("refund_by")
     locked.due_at = case_due_at(status=target, respond_by=locked.respond_by, refund_by=locked.refund_by)
-    locked.save(update_fields=["status", "updated_at", "due_at"])
+    locked.save(update_fields=fields)
     event_append(
         case=locked,
         type=EventType.TRANSITION,
@@ -186,7 +192,8 @@ def case_open_manual(
 
     `items` are (line item of `order`, quantity, reason type, comment). Deadlines: a complaint must be
     answered within the marketplace's complaint period (14 days in Poland, else deemed accepted, UPK
-    Art. 7a; 30 days elsewhere); any refund is due within 14 days of the request.
+    Art. 7a; 30 days elsewhere); a refund is due within 14 days of the request, or for a complaint within
+    14 days of accepting it (set when the case is approved).
     """
     errors: list[tuple[str, str]] = []
     if not items:
@@ -203,10 +210,11 @@ def case_open_manual(
     if errors:
         raise ValidationFailed(errors)
     opened = opened_at or timezone.now()
-    refund_by = period_end(opened, 14, order.marketplace)
+    refund_by: datetime | None = period_end(opened, STATUTORY_REFUND_DAYS, order.marketplace)
     respond_by = refund_by
     if kind == CaseKind.COMPLAINT:
         respond_by = period_end(opened, COMPLAINT_ANSWER_DAYS.get(order.marketplace, 30), order.marketplace)
+        refund_by = None  # nothing is owed until the complaint is accepted (case_transition sets it)
     case = RefundCase.objects.create(
         account=order.account,
         kind=kind,

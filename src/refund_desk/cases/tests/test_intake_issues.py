@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import copy
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseKind, CaseSource, CaseStatus, EventType
 from refund_desk.cases.intake import CHAT_KEY, Outcome, cases_import, cases_import_issues
 from refund_desk.cases.models import CaseEvent, CaseItem, Order, RefundCase
-from refund_desk.cases.tests.factories import case_file, imported_case, make_account
+from refund_desk.cases.services import case_transition
+from refund_desk.cases.tests.factories import case_file, imported_case, make_account, make_user
+from refund_desk.core.roles import Role
 from refund_desk.demo.casefiles import build_order, make_buyer
+from refund_desk.policy.calendar import period_end
 from refund_desk.policy.selectors import case_document, case_input
 
 pytestmark = pytest.mark.django_db
@@ -267,3 +271,18 @@ def test_unrefunded_withdrawal_complaint_adds_a_note_on_the_orders_return_case()
     note = withdrawal.events.get(type=EventType.NOTE)
     assert "NO_REFUND_AFTER_RETURNING_PRODUCT" in note.reason and f"#{issue_case.pk}" in note.reason
     assert not issue_case.events.filter(type=EventType.NOTE).exists()
+
+
+def test_accepting_a_complaint_starts_its_refund_deadline() -> None:
+    account = make_account("shop")
+    case = imported_case(cases_import_issues(items=[issue_file(seed=4)], account=account).results[0])
+    supervisor = make_user("sup", [Role.AGENT, Role.SUPERVISOR])
+
+    approved = case_transition(case=case, to=CaseStatus.APPROVED, actor=Actor.for_user(supervisor))
+
+    assert approved.refund_by is not None and approved.respond_by is not None
+    assert case.refund_by is None  # nothing was owed before the acceptance
+    assert approved.refund_by == period_end(approved.updated_at, 14, "allegro-pl")
+    assert approved.refund_by - approved.updated_at >= timedelta(days=13)
+    assert approved.due_at == min(approved.respond_by, approved.refund_by)
+    assert RefundCase.objects.get(pk=case.pk).refund_by == approved.refund_by
