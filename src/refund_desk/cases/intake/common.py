@@ -1,0 +1,251 @@
+"""What both intakes share: results, the order (checkout form) snapshot, checks and the seller account."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from django.db import transaction
+from django.utils import timezone
+from pydantic import ValidationError
+
+from refund_desk.cases.actors import Actor
+from refund_desk.cases.choices import Marketplace
+from refund_desk.cases.models import (
+    Buyer,
+    Order,
+    OrderLineItem,
+    SellerAccount,
+)
+from refund_desk.core.errors import ValidationFailed
+from refund_desk.core.money import MARKETPLACE_CURRENCY
+from refund_desk.integrations.allegro.interface import CheckoutForm
+
+STATUTORY_REFUND_DAYS = 14
+
+
+MARKETPLACES = frozenset(Marketplace.values)
+
+
+INTAKE_ACTOR = Actor.system("intake")
+
+
+class Outcome:
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+
+
+@dataclass(slots=True)
+class IntakeResult:
+    outcome: str
+    case_id: int | None = None
+    external_id: str = ""
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "caseId": self.case_id,
+            "externalId": self.external_id,
+            "errors": [{"field": path, "message": message} for path, message in self.errors],
+        }
+
+
+@dataclass(slots=True)
+class IntakeSummary:
+    results: list[IntakeResult] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.results if r.outcome == outcome)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "created": self.count(Outcome.CREATED),
+            "updated": self.count(Outcome.UPDATED),
+            "unchanged": self.count(Outcome.UNCHANGED),
+            "rejected": self.count(Outcome.REJECTED),
+            "results": [r.to_json() for r in self.results],
+        }
+
+
+def pydantic_errors(exc: ValidationError, prefix: str) -> list[tuple[str, str]]:
+    errors = []
+    for error in exc.errors():
+        path = prefix
+        for part in error["loc"]:
+            path += f"[{part}]" if isinstance(part, int) else f".{part}"
+        message = error["msg"]
+        if message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        errors.append((path, message))
+    return errors
+
+
+def file_fingerprint(raw_order: dict[str, Any], raw_return: dict[str, Any]) -> str:
+    canonical = json.dumps([raw_order, raw_return], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def order_marketplace(order: CheckoutForm, fallback: str | None, errors: list[tuple[str, str]]) -> str | None:
+    """The order's marketplace, else `fallback`, else the one whose currency the order is in."""
+    marketplace = (order.marketplace.id if order.marketplace else None) or fallback
+    if marketplace is None:
+        currency = order.lineItems[0].price.currency
+        marketplace = next((m for m, c in MARKETPLACE_CURRENCY.items() if c == currency), None)
+    if marketplace not in MARKETPLACES:
+        errors.append(("order.marketplace.id", f"unknown marketplace {marketplace!r}"))
+    return marketplace
+
+
+def order_consistency(
+    order: CheckoutForm, errors: list[tuple[str, str]], request_prices: list[tuple[str, str]]
+) -> dict[str, int]:
+    """Check one currency across the order and the request, and unique line ids; return bought per offer."""
+    currency = order.lineItems[0].price.currency
+    prices = [
+        (f"order.lineItems[{i}].price.currency", li.price.currency) for i, li in enumerate(order.lineItems)
+    ]
+    if order.delivery and order.delivery.cost:
+        prices.append(("order.delivery.cost.currency", order.delivery.cost.currency))
+    for path, other in [*prices, *request_prices]:
+        if other != currency:
+            errors.append(
+                (path, f"currency {other} differs from the order's {currency}; one case has one currency")
+            )
+    bought: dict[str, int] = defaultdict(int)
+    line_ids: set[str] = set()
+    for i, line in enumerate(order.lineItems):
+        if line.id in line_ids:
+            errors.append((f"order.lineItems[{i}].id", f"line item {line.id} appears twice in the order"))
+        line_ids.add(line.id)
+        bought[line.offer.id] += line.quantity
+    return bought
+
+
+class OrderFile(Protocol):
+    """What order upserts need of a parsed case file (customer return or issue)."""
+
+    @property
+    def order(self) -> CheckoutForm: ...
+    @property
+    def marketplace(self) -> str: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def raw_order(self) -> dict[str, Any]: ...
+
+
+@dataclass(slots=True)
+class Known:
+    """What the database already holds for a batch of case files (fetched once per chunk)."""
+
+    buyers: dict[str, Buyer] = field(default_factory=dict)
+    orders: dict[str, Order] = field(default_factory=dict)
+    fingerprints: dict[str, tuple[int, str]] = field(default_factory=dict)
+    pending_lines: dict[str, list[OrderLineItem]] = field(default_factory=dict)
+
+
+def order_fields(parsed: OrderFile) -> dict[str, Any]:
+    o = parsed.order
+    payment = o.payment
+    delivery = o.delivery
+    company = o.company
+    bought_at = min((li.boughtAt for li in o.lineItems if li.boughtAt), default=None)
+    return {
+        "marketplace": parsed.marketplace,
+        "currency": parsed.currency,
+        "status": o.status,
+        "payment_id": (payment.id if payment else None) or "",
+        "payment_type": (payment.type if payment else None) or "",
+        "payment_provider": (payment.provider if payment else None) or "",
+        "paid_amount": payment.paidAmount.amount if payment and payment.paidAmount else None,
+        "delivery_method": (delivery.method.name if delivery and delivery.method else None) or "",
+        "delivery_cost": delivery.cost.amount if delivery and delivery.cost else Decimal("0"),
+        "delivery_smart": bool(delivery and delivery.smart),
+        "total_to_pay": o.summary.totalToPay.amount if o.summary and o.summary.totalToPay else None,
+        "invoice_required": bool(o.invoice and o.invoice.required),
+        "company_name": (company.name if company else None) or "",
+        "company_ids": [{"type": c.type, "value": c.value} for c in company.ids] if company else [],
+        "bought_at": bought_at,
+        "revision": o.revision or "",
+        "snapshot": parsed.raw_order,
+    }
+
+
+def new_line_items(parsed: OrderFile, order: Order, skip: set[str]) -> list[OrderLineItem]:
+    return OrderLineItem.objects.bulk_create(
+        [
+            OrderLineItem(
+                order=order,
+                external_id=li.id,
+                offer_id=li.offer.id,
+                offer_name=li.offer.name,
+                quantity=li.quantity,
+                unit_price=li.price.amount,
+                original_unit_price=li.originalPrice.amount if li.originalPrice else None,
+                bought_at=li.boughtAt,
+            )
+            for li in parsed.order.lineItems
+            if li.id not in skip
+        ]
+    )
+
+
+def upsert_order(
+    parsed: OrderFile, account: SellerAccount, buyer: Buyer, known: Known
+) -> tuple[Order, list[OrderLineItem], list[str]]:
+    """Create or refresh the order snapshot; returns the order, its lines and the fields that changed."""
+    values = order_fields(parsed)
+    order = known.orders.get(parsed.order.id)
+    if order is None:
+        order = Order.objects.create(account=account, external_id=parsed.order.id, buyer=buyer, **values)
+        known.orders[order.external_id] = order
+        return order, new_line_items(parsed, order, set()), []
+    changed = [name for name, value in values.items() if getattr(order, name) != value]
+    if changed:
+        for name in changed:
+            setattr(order, name, values[name])
+        order.fetched_at = timezone.now()
+        order.save(update_fields=[*changed, "fetched_at"])
+    lines = list(order.line_items.all())
+    lines += new_line_items(parsed, order, {line.external_id for line in lines})
+    return order, lines, changed
+
+
+def requested_amount(allocation: list[tuple[OrderLineItem, int, str, str]]) -> Decimal:
+    return sum((line.unit_price * qty for line, qty, _, _ in allocation), Decimal("0"))
+
+
+def rejected(data: object, exc: ValidationFailed) -> IntakeResult:
+    external_id = ""
+    if isinstance(data, dict) and isinstance(data.get("customerReturn"), dict):
+        external_id = str(data["customerReturn"].get("id", ""))
+    return IntakeResult(Outcome.REJECTED, external_id=external_id, errors=exc.errors)
+
+
+def chunks(items: Iterable[object], size: int) -> Iterator[list[object]]:
+    chunk: list[object] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@transaction.atomic
+def account_get_or_create(*, name: str) -> SellerAccount:
+    """The seller account imports go to (created on first use)."""
+    name = name.strip()
+    if not name:
+        raise ValidationFailed([("account", "an account name is required")])
+    account, _ = SellerAccount.objects.get_or_create(name=name)
+    return account
