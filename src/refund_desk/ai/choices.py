@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from refund_desk.cases.choices import RETURN_REASON_TYPES
@@ -24,6 +25,19 @@ TEXT_FLAGS: tuple[str, ...] = (
 )
 REASON_MISMATCH = "reason_mismatch"
 FLAGS: tuple[str, ...] = (*TEXT_FLAGS, REASON_MISMATCH)
+
+# How the desk names each flag.
+FLAG_LABELS: dict[str, Promise] = {
+    "damage": _("Damage"),
+    "wrong_item": _("Wrong item"),
+    "missing_parts": _("Missing parts"),
+    "used_or_not_new": _("Used or not new"),
+    "late_delivery": _("Late delivery"),
+    "size": _("Wrong size"),
+    "legal_threat": _("Legal threat"),
+    "abusive_language": _("Abusive language"),
+    REASON_MISMATCH: _("Contradicts the buyer's chosen reason"),
+}
 
 # The flags a comment of each reason carries by itself (more are added by what else the text says).
 REASON_FLAGS: dict[str, tuple[str, ...]] = {

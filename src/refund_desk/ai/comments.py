@@ -343,21 +343,28 @@ def _corpus_examples(rows: Iterable[dict[str, Any]]) -> list[Example]:
 
 
 def agent_examples() -> list[Example]:
-    """Agents' corrections; an unreachable or unmigrated database means none (logged, not fatal)."""
+    """Agents' corrections; an unreachable or unmigrated database means none (logged, not fatal).
+
+    A case corrected twice teaches only its latest correction (the agent changed their mind).
+    """
     from refund_desk.ai.models import CommentLabel
 
     try:
-        labels = list(
+        rows = list(
             CommentLabel.objects.filter(source="agent")
             .order_by("pk")
-            .values_list("text", "reason", "flags", "language")
+            .values_list("pk", "case_id", "text", "reason", "flags", "language")
         )
     except DatabaseError as exc:
         logger.warning("comment classifier: agent labels unavailable (%s); training on the corpus only", exc)
         return []
+    latest: dict[tuple[str, int], tuple[str, str, list[str], str]] = {}
+    for pk, case_id, text, reason, flags, language in rows:
+        key = ("case", case_id) if case_id is not None else ("label", pk)
+        latest[key] = (text, reason, flags, language)
     return [
         Example(text, reason, [f for f in flags if f in TEXT_FLAGS], language or "", AGENT_WEIGHT)
-        for text, reason, flags, language in labels
+        for text, reason, flags, language in latest.values()
         if reason in REASONS
     ]
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db.models import QuerySet
 
+from refund_desk.ai.choices import LabelSource
 from refund_desk.ai.models import (
     AccountAutomation,
     AutomationChange,
     AutomationMode,
     BuyerStats,
+    CommentLabel,
     OfferStats,
     RiskReview,
     StatsContribution,
@@ -29,6 +31,9 @@ from refund_desk.ai.risk.features import (
 )
 from refund_desk.cases.choices import ActorType, CaseStatus, EventType
 from refund_desk.cases.models import CaseEvent, RefundCase, SellerAccount
+
+if TYPE_CHECKING:
+    from refund_desk.ai.comments import CommentAnalysis
 
 APPROVING = (CaseStatus.APPROVED, CaseStatus.AWAITING_RETURN)
 DECIDING = (*APPROVING, CaseStatus.REJECTED)
@@ -85,15 +90,43 @@ def agent_decision(case: RefundCase) -> tuple[str, datetime | None]:
     return ("REJECTED" if row[0] == CaseStatus.REJECTED else "APPROVED"), row[1]
 
 
+def case_comment_text(case: RefundCase) -> str:
+    """The buyer's comment the models read for a case: the first returned item's comment with text."""
+    return next((item.comment for item in case.items.all() if item.comment.strip()), "")
+
+
 def _comment_reading(case: RefundCase) -> CommentReading:
     from refund_desk.ai import comments
 
-    items = list(case.items.all())
-    text = next((item.comment for item in items if item.comment.strip()), "")
+    text = case_comment_text(case)
     if not text:
         return CommentReading()
     analysis = comments.classify(text, case.primary_reason or None)
     return CommentReading.from_analysis(analysis, text)
+
+
+def case_comment_prediction(case: RefundCase) -> CommentAnalysis | None:
+    """What the saved comment model reads in the case's buyer comment; None without a comment or a model.
+
+    Never trains a model (that takes seconds): a page must not wait for it.
+    """
+    from refund_desk.ai import comments
+
+    text = case_comment_text(case)
+    model = comments.load() if text else None
+    if model is None:
+        return None
+    return model.analyse(text, case.primary_reason or None)
+
+
+def case_comment_label_latest(case: RefundCase) -> CommentLabel | None:
+    """The newest agent correction of how the case's buyer comment was understood, if any."""
+    return (
+        CommentLabel.objects.filter(case_id=case.pk, source=LabelSource.AGENT)
+        .select_related("created_by")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def request_facts(case: RefundCase) -> RequestFacts:

@@ -23,13 +23,21 @@ from refund_desk.ai.models import (
     StatsContribution,
 )
 from refund_desk.ai.risk.features import features_from_json, features_to_json
-from refund_desk.ai.selectors import agent_decision, automation_for, case_features, review_latest
+from refund_desk.ai.selectors import (
+    agent_decision,
+    automation_for,
+    case_comment_prediction,
+    case_comment_text,
+    case_features,
+    review_latest,
+)
 from refund_desk.ai.text import clean
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType, CaseKind, CaseStatus, EventType
 from refund_desk.cases.models import RefundCase, SellerAccount
-from refund_desk.cases.services import case_transition, event_append
-from refund_desk.core.errors import DomainError, ValidationFailed
+from refund_desk.cases.services import case_add_note, case_transition, event_append
+from refund_desk.core.errors import DomainError, PermissionDenied, ValidationFailed
+from refund_desk.core.roles import Role, has_role
 from refund_desk.policy.engine import Decision, Outcome
 from refund_desk.policy.selectors import case_evaluation, policy_active
 
@@ -75,6 +83,41 @@ def comment_label_record(
         created_by=user if getattr(user, "pk", None) else None,
         case_id=case_id,
     )
+
+
+@transaction.atomic
+def case_comment_correct(
+    *, case: RefundCase, reason: str, flags: Iterable[str], actor: Actor
+) -> CommentLabel:
+    """An agent corrects how the buyer's comment on `case` was understood (reason type and text flags).
+
+    Stores a `CommentLabel` that the next `ai train` learns from and notes the correction on the case
+    timeline, with what the model had read before it. Only people holding the agent role may correct.
+    """
+    if actor.type != ActorType.USER or not has_role(actor.user, Role.AGENT):
+        raise PermissionDenied("only an agent, supervisor or admin may correct a comment's understanding")
+    locked = RefundCase.objects.select_for_update().get(pk=case.pk)
+    text = case_comment_text(locked)
+    if not text:
+        raise ValidationFailed([("text", "the case has no buyer comment to correct")])
+    before = case_comment_prediction(locked)
+    label = comment_label_record(text=text, reason=reason, flags=flags, user=actor.user, case_id=locked.pk)
+    flag_words = ", ".join(label.flags) or "none"
+    case_add_note(
+        case=locked,
+        actor=actor,
+        text=f"comment understanding corrected: reason {label.reason}, flags {flag_words}",
+        payload={
+            "commentLabel": label.pk,
+            "before": (
+                {"reason": before.reason, "flags": [f for f in before.flags if f in TEXT_FLAGS]}
+                if before is not None
+                else None
+            ),
+            "after": {"reason": label.reason, "flags": list(label.flags)},
+        },
+    )
+    return label
 
 
 # --- aggregates for the risk model -----------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Desk pages of the ai app: the risk model card with its versions, each account's automation mode and
-threshold (supervisors change them, auditors read), and the shadow-mode agreement report."""
+threshold (supervisors change them, auditors read), the shadow-mode agreement report, and agents'
+corrections of how a case's buyer comment was understood (a fragment of the case page)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,19 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from refund_desk.ai import selectors, services
-from refund_desk.ai.forms import AutomationForm
+from refund_desk.ai.forms import AutomationForm, CommentCorrectionForm
 from refund_desk.ai.risk import model as risk_model
 from refund_desk.ai.risk import training
 from refund_desk.cases.actors import Actor
-from refund_desk.cases.models import SellerAccount
+from refund_desk.cases.models import RefundCase, SellerAccount
+from refund_desk.core.errors import PermissionDenied as RoleDenied
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.core.roles import Role, has_role
 
@@ -95,3 +98,69 @@ def shadow(request: HttpRequest) -> HttpResponse:
             "per_account": sorted(report.per_account.items()),
         },
     )
+
+
+def _review_fragment(
+    request: HttpRequest,
+    case: RefundCase,
+    *,
+    status: int = 200,
+    form: CommentCorrectionForm | None = None,
+    notice: str = "",
+    error: str = "",
+) -> HttpResponse:
+    context = {"case": case, "comment_form": form, "notice": notice, "error": error}
+    return render(request, "ai/_case_review.html", context, status=status)
+
+
+def _back_to_case(case_id: int) -> HttpResponse:
+    """Without htmx, a form post goes back to the case page (post/redirect/get)."""
+    return HttpResponseRedirect(reverse("desk:case", args=[case_id]) + "#ai-review", status=303)
+
+
+def _read_only(request: HttpRequest, case_id: int) -> HttpResponse:
+    message = _("Your role can read cases but not change them.")
+    if getattr(request, "htmx", False):
+        case = get_object_or_404(RefundCase, pk=case_id)
+        return _review_fragment(request, case, status=403, error=message)
+    return HttpResponse(message, status=403, content_type="text/plain; charset=utf-8")
+
+
+@login_required
+@require_POST
+def case_comment_correct(request: HttpRequest, case_id: int) -> HttpResponse:
+    """An agent corrects the reason type and flags read in the case's buyer comment; auditors may not.
+
+    htmx gets the re-rendered AI review fragment (422 with field errors); a plain form post is redirected
+    back to the case page with a message.
+    """
+    if not has_role(request.user, Role.AGENT):
+        return _read_only(request, case_id)
+    case = get_object_or_404(RefundCase, pk=case_id)
+    form = CommentCorrectionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_comment_correct(
+                case=case,
+                reason=form.cleaned_data["reason"],
+                flags=form.cleaned_data["flags"],
+                actor=Actor.for_user(request.user),
+            )
+        except RoleDenied:
+            return _read_only(request, case_id)
+        except ValidationFailed as exc:
+            for field, message in exc.errors:
+                if field == "text":
+                    message = _("This case has no buyer comment to correct.")
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            notice = _("Correction saved.")
+            if getattr(request, "htmx", False):
+                return _review_fragment(request, case, notice=notice)
+            messages.success(request, notice)
+            return _back_to_case(case.pk)
+    if getattr(request, "htmx", False):
+        return _review_fragment(request, case, status=422, form=form)
+    detail = " ".join(str(message) for errors in form.errors.values() for message in errors)
+    messages.error(request, _("The change was not saved: %(detail)s") % {"detail": detail})
+    return _back_to_case(case.pk)

@@ -9,6 +9,7 @@ from drf_spectacular.renderers import (
 )
 from drf_spectacular.views import SpectacularAPIView
 
+from refund_desk.ai.api import CaseCommentLabelView
 from refund_desk.api import views
 from refund_desk.api.problems import problem_types_markdown
 from refund_desk.logistics.api import InspectionCreateView
@@ -22,6 +23,7 @@ v1_patterns = [
     path("cases/<int:case_id>/", views.CaseDetailView.as_view(), name="case-detail"),
     path("cases/<int:case_id>/events/", views.CaseEventsView.as_view(), name="case-events"),
     path("cases/<int:case_id>/transitions/", views.CaseTransitionView.as_view(), name="case-transitions"),
+    path("cases/<int:case_id>/comment-labels/", CaseCommentLabelView.as_view(), name="case-comment-labels"),
     path("inspections/", InspectionCreateView.as_view(), name="inspections"),
 ]
 
