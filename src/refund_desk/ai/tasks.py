@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
 from refund_desk.ai import services
+from refund_desk.core.schedules import periodic
 
 
 @db_task(retries=2, retry_delay=30)
@@ -36,12 +36,12 @@ def review_cases_after_commit(case_ids: Iterable[int]) -> None:
         transaction.on_commit(enqueue)
 
 
-@db_periodic_task(crontab(minute="*/15"))
+@periodic("ai.review_outcomes")
 def review_outcomes_task() -> None:
     services.review_outcomes_record()
 
 
-@db_periodic_task(crontab(day_of_week="0", hour="3", minute="30"))
+@periodic("ai.risk_retrain")
 def risk_retrain_task() -> None:
     from refund_desk.ai.risk import training
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
-
 from refund_desk.cases.choices import CaseStatus
 from refund_desk.cases.models import RefundCase
+from refund_desk.core.schedules import periodic
 from refund_desk.logistics import services
 
 
-@db_periodic_task(crontab(minute="40"))
+@periodic("logistics.parcels_track")
 def parcels_track_task() -> None:
     for case in (
         RefundCase.objects.filter(status=CaseStatus.AWAITING_RETURN).exclude(snapshot__parcels=[]).iterator()
@@ -19,6 +17,6 @@ def parcels_track_task() -> None:
     services.parcels_track()
 
 
-@db_periodic_task(crontab(hour="7", minute="5"))
+@periodic("logistics.parcels_check_stale")
 def parcels_check_stale_task() -> None:
     services.parcels_check_stale()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
+from refund_desk.core.schedules import periodic
 from refund_desk.partners import services
 
 
@@ -17,11 +17,11 @@ def webhook_deliver_task(delivery_id: int) -> None:
         webhook_deliver_task.schedule((delivery_id,), delay=min(delay, 8 * 3600))
 
 
-@db_periodic_task(crontab(minute="*"))
+@periodic("partners.webhooks_deliver")
 def webhook_deliver_due_task() -> None:
     services.webhook_deliver_due()
 
 
-@db_periodic_task(crontab(minute="*"))
+@periodic("partners.case_events_publish")
 def case_events_publish_task() -> None:
     services.case_events_publish()

@@ -6,9 +6,9 @@ reconciliation of submitted refunds every 5 minutes, commission claims every hou
 
 from __future__ import annotations
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
+from refund_desk.core.schedules import periodic
 from refund_desk.payments import services
 
 
@@ -22,16 +22,16 @@ def commission_claim_file_task(claim_id: int) -> None:
     services.commission_claim_file(claim_id=claim_id)
 
 
-@db_periodic_task(crontab(minute="*"))
+@periodic("payments.outbox_run")
 def outbox_run_task() -> None:
     services.outbox_run()
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@periodic("payments.refunds_reconcile")
 def refunds_reconcile_task() -> None:
     services.refunds_reconcile_all()
 
 
-@db_periodic_task(crontab(minute="17"))
+@periodic("payments.commission_claims_sync")
 def commission_claims_sync_task() -> None:
     services.commission_claims_sync()

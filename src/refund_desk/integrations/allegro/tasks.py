@@ -1,17 +1,17 @@
 """Background sync (Huey). Tasks take ids, are idempotent, and record their outcome in SyncRun.
 
-Schedule: `allegro_sync_every_minute` runs `allegro_sync_all` every minute — it enqueues one
-`allegro_sync_account` per active, connected account.
+Schedule "allegro.sync" (every minute, see refund_desk.core.schedules): `allegro_sync_every_minute` runs
+`allegro_sync_all`, which enqueues one `allegro_sync_account` per active, connected account.
 """
 
 from __future__ import annotations
 
 import logging
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
 from refund_desk.cases.models import SellerAccount
+from refund_desk.core.schedules import periodic
 from refund_desk.integrations.allegro.errors import AllegroError
 from refund_desk.integrations.allegro.selectors import accounts_syncable
 from refund_desk.integrations.allegro.services import client_for_account
@@ -59,7 +59,7 @@ def allegro_sync_all() -> int:
     return len(ids)
 
 
-@db_periodic_task(crontab(minute="*"), name="allegro.sync_every_minute")
+@periodic("allegro.sync")
 def allegro_sync_every_minute() -> None:
     """New requests reach the desk within a minute of arriving on Allegro."""
     allegro_sync_all.call_local()
