@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,9 +26,6 @@ from refund_desk.ai.choices import (
 )
 from refund_desk.ai.keywords import keyword_evidence, keyword_flag_matrix
 from refund_desk.ai.text import clean, letter_count, normalise
-
-logger = logging.getLogger("refund_desk.ai.comments")
-
 
 MODEL_FORMAT = 1
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import time
 from pathlib import Path
@@ -16,9 +15,6 @@ from refund_desk.ai.comments.model import (
     MODEL_FORMAT,
     CommentModel,
 )
-
-logger = logging.getLogger("refund_desk.ai.comments")
-
 
 RELOAD_SECONDS = 60.0
 
