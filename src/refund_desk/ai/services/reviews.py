@@ -1,207 +1,44 @@
-"""Writes of the ai app."""
+"""Automatic review: each account's automation mode, reviewing a case, recording outcomes, replays."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from refund_desk.ai.choices import REASONS, TEXT_FLAGS, LabelSource
 from refund_desk.ai.models import (
     AccountAutomation,
     AutomationChange,
     AutomationMode,
-    BuyerStats,
-    CommentLabel,
-    OfferStats,
     RiskReview,
-    StatsContribution,
 )
 from refund_desk.ai.risk.features import features_from_json, features_to_json
 from refund_desk.ai.selectors import (
     agent_decision,
     automation_for,
-    case_comment_prediction,
-    case_comment_text,
     case_features,
     review_latest,
 )
-from refund_desk.ai.text import clean
+from refund_desk.ai.services.stats import stats_update_for_case
 from refund_desk.cases.actors import Actor
-from refund_desk.cases.choices import ActorType, CaseKind, CaseStatus, EventType
+from refund_desk.cases.choices import ActorType, CaseStatus, EventType
 from refund_desk.cases.models import RefundCase, SellerAccount
-from refund_desk.cases.services import case_add_note, case_transition, event_append
-from refund_desk.core.errors import DomainError, PermissionDenied, ValidationFailed
-from refund_desk.core.roles import Role, has_role
+from refund_desk.cases.services import case_transition, event_append
+from refund_desk.core.errors import DomainError, ValidationFailed
 from refund_desk.policy.engine import Decision, Outcome
 from refund_desk.policy.selectors import case_evaluation, policy_active
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("refund_desk.ai.services")
+
+
 PAYMENT_FAILED = "the payment could not be prepared automatically"
 
 
 class ReviewNotFound(DomainError):
     """No risk review (or no longer the model it used) for a replay."""
-
-
-def _detected_language(text: str) -> str:
-    # Only when a model is already loaded or saved: recording a label must not trigger a training run.
-    from refund_desk.ai.comments import load
-
-    model = load()
-    return model.analyse(text).language if model is not None else ""
-
-
-@transaction.atomic
-def comment_label_record(
-    *, text: str, reason: str, flags: Iterable[str], user: Any, case_id: int | None = None
-) -> CommentLabel:
-    """Store an agent's correction of a comment's reason/flags; the next `ai train` learns from it."""
-    errors: list[tuple[str, str]] = []
-    cleaned = clean(text).text
-    if not cleaned:
-        errors.append(("text", "must contain text"))
-    if reason not in REASONS:
-        errors.append(("reason", f"unknown reason type {reason!r}"))
-    flag_list = sorted(set(flags))
-    unknown = [flag for flag in flag_list if flag not in TEXT_FLAGS]
-    if unknown:
-        errors.append(("flags", f"unknown flags: {', '.join(unknown)}"))
-    if errors:
-        raise ValidationFailed(errors)
-    return CommentLabel.objects.create(
-        text=cleaned,
-        language=_detected_language(cleaned),
-        reason=reason,
-        flags=flag_list,
-        source=LabelSource.AGENT,
-        created_by=user if getattr(user, "pk", None) else None,
-        case_id=case_id,
-    )
-
-
-@transaction.atomic
-def case_comment_correct(
-    *, case: RefundCase, reason: str, flags: Iterable[str], actor: Actor
-) -> CommentLabel:
-    """An agent corrects how the buyer's comment on `case` was understood (reason type and text flags).
-
-    Stores a `CommentLabel` that the next `ai train` learns from and notes the correction on the case
-    timeline, with what the model had read before it. Only people holding the agent role may correct.
-    """
-    if actor.type != ActorType.USER or not has_role(actor.user, Role.AGENT):
-        raise PermissionDenied("only an agent, supervisor or admin may correct a comment's understanding")
-    locked = RefundCase.objects.select_for_update().get(pk=case.pk)
-    text = case_comment_text(locked)
-    if not text:
-        raise ValidationFailed([("text", "the case has no buyer comment to correct")])
-    before = case_comment_prediction(locked)
-    label = comment_label_record(text=text, reason=reason, flags=flags, user=actor.user, case_id=locked.pk)
-    flag_words = ", ".join(label.flags) or "none"
-    case_add_note(
-        case=locked,
-        actor=actor,
-        text=f"comment understanding corrected: reason {label.reason}, flags {flag_words}",
-        payload={
-            "commentLabel": label.pk,
-            "before": (
-                {"reason": before.reason, "flags": [f for f in before.flags if f in TEXT_FLAGS]}
-                if before is not None
-                else None
-            ),
-            "after": {"reason": label.reason, "flags": list(label.flags)},
-        },
-    )
-    return label
-
-
-# --- aggregates for the risk model -----------------------------------------------------------------
-
-
-@transaction.atomic
-def stats_update_for_case(case: RefundCase) -> None:
-    """Bring BuyerStats/OfferStats up to date with one case (call when a case is created or decided).
-
-    Incremental and idempotent: the case's previous contribution is kept in StatsContribution and only
-    the difference is added, so calling it twice, or after every change, never double counts.
-    """
-    case = RefundCase.objects.select_related("order").get(pk=case.pk)
-    own = StatsContribution.objects.select_for_update().filter(case_id=case.pk).first()
-    decision, _ = agent_decision(case)
-    order_counted_elsewhere = (
-        StatsContribution.objects.filter(case__order_id=case.order_id, counted_order=True)
-        .exclude(case_id=case.pk)
-        .exists()
-    )
-    offer_ids = sorted({offer for offer in case.items.values_list("line_item__offer_id", flat=True)})
-    order_offers = sorted(set(case.order.line_items.values_list("offer_id", flat=True)))
-    new = {
-        "counted_order": bool(own.counted_order) if own else not order_counted_elsewhere,
-        "complaint": case.kind == CaseKind.COMPLAINT,
-        "decided": bool(decision),
-        "not_approved": decision == "REJECTED",
-    }
-    old = {
-        "counted_order": bool(own and own.counted_order),
-        "complaint": bool(own and own.complaint),
-        "decided": bool(own and own.decided),
-        "not_approved": bool(own and own.not_approved),
-    }
-    delta = {k: int(new[k]) - int(old[k]) for k in new}
-    first_seen = min(d for d in (case.order.bought_at, case.opened_at) if d is not None)
-
-    buyer_stats, _ = BuyerStats.objects.get_or_create(
-        account_id=case.account_id, buyer_id=case.buyer_id, defaults={"first_seen_at": first_seen}
-    )
-    buyer_stats = BuyerStats.objects.select_for_update().get(pk=buyer_stats.pk)
-    previous_last = buyer_stats.last_case_at
-    BuyerStats.objects.filter(pk=buyer_stats.pk).update(
-        orders=F("orders") + delta["counted_order"],
-        cases=F("cases") + int(own is None),
-        decided=F("decided") + delta["decided"],
-        not_approved=F("not_approved") + delta["not_approved"],
-        complaints=F("complaints") + delta["complaint"],
-        first_seen_at=min(d for d in (buyer_stats.first_seen_at, first_seen) if d is not None),
-        last_case_at=max(d for d in (previous_last, case.opened_at) if d is not None),
-    )
-    touched = sorted(set(offer_ids) | (set(order_offers) if delta["counted_order"] else set()))
-    for offer_id in touched:  # fixed order (by offer id) keeps row locks deadlock-free
-        OfferStats.objects.get_or_create(account_id=case.account_id, offer_id=offer_id)
-        in_case = offer_id in offer_ids
-        OfferStats.objects.filter(account_id=case.account_id, offer_id=offer_id).update(
-            orders=F("orders") + (delta["counted_order"] if offer_id in order_offers else 0),
-            cases=F("cases") + int(in_case and own is None),
-            decided=F("decided") + (delta["decided"] if in_case else 0),
-            not_approved=F("not_approved") + (delta["not_approved"] if in_case else 0),
-        )
-    if own is None:
-        StatsContribution.objects.create(
-            case_id=case.pk, offer_ids=offer_ids, previous_last_case_at=previous_last, **new
-        )
-    elif any(delta.values()):
-        StatsContribution.objects.filter(pk=own.pk).update(**new)
-
-
-def stats_backfill(*, account_id: int | None = None, progress: Any = None) -> int:
-    """Compute the aggregates for every stored case, oldest first (safe to re-run: updates are idempotent)."""
-    cases = RefundCase.objects.order_by("opened_at", "id")
-    if account_id is not None:
-        cases = cases.filter(account_id=account_id)
-    count = 0
-    for case in cases.only("pk").iterator(chunk_size=2000):
-        stats_update_for_case(case)
-        count += 1
-        if progress is not None and count % 1000 == 0:
-            progress(count)
-    return count
-
-
-# --- automation settings and reviews ------------------------------------------------------------------
 
 
 def _automation_state(row: AccountAutomation) -> dict[str, Any]:
