@@ -17,7 +17,6 @@ from refund_desk.cases.models import CaseEvent, Order, RefundCase, SellerAccount
 from refund_desk.emulator.app import EmulatorApp
 from refund_desk.emulator.faults import FaultConfig
 from refund_desk.emulator.scenario import Rates
-from refund_desk.integrations.allegro import sync as sync_module
 from refund_desk.integrations.allegro import tasks
 from refund_desk.integrations.allegro.client import AllegroClient, RetryPolicy
 from refund_desk.integrations.allegro.errors import NeedsReconnect
@@ -26,6 +25,7 @@ from refund_desk.integrations.allegro.models import (
     CredentialStatus,
     QuarantinedItem,
     SyncCursor,
+    SyncRun,
     SyncRunStatus,
     SyncStream,
 )
@@ -44,6 +44,7 @@ from refund_desk.integrations.allegro.sync import (
     sync_open_returns,
     sync_order_events,
 )
+from refund_desk.integrations.allegro.sync import returns as returns_sync
 
 from .conftest import EMULATOR_URL
 
@@ -180,7 +181,7 @@ def test_a_run_killed_mid_page_loses_and_duplicates_nothing(
     emulator: EmulatorApp, account: SellerAccount, allegro: AllegroClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     emulator.scenario.seed_returns(60)
-    real_import = sync_module.cases_import
+    real_import = returns_sync.cases_import
     calls = {"n": 0}
 
     def import_then_die(*, items: list[Any], account: SellerAccount) -> Any:
@@ -190,7 +191,7 @@ def test_a_run_killed_mid_page_loses_and_duplicates_nothing(
             raise SystemExit("worker killed")
         return real_import(items=items, account=account)
 
-    monkeypatch.setattr(sync_module, "cases_import", import_then_die)
+    monkeypatch.setattr(returns_sync, "cases_import", import_then_die)
     with pytest.raises(SystemExit):
         sync_customer_returns(account=account, client=allegro, limit=25)
 
@@ -198,7 +199,7 @@ def test_a_run_killed_mid_page_loses_and_duplicates_nothing(
     cursor = SyncCursor.objects.get(account=account, stream=SyncStream.CUSTOMER_RETURNS)
     assert cursor.position == return_ids(emulator)[24]
 
-    monkeypatch.setattr(sync_module, "cases_import", real_import)
+    monkeypatch.setattr(returns_sync, "cases_import", real_import)
     restarted = sync_customer_returns(account=account, client=allegro, limit=25)
 
     assert restarted.status == SyncRunStatus.SUCCEEDED and restarted.created == 35
@@ -228,7 +229,7 @@ def test_a_page_served_twice_only_yields_unchanged(
     page = prepare_returns_page(
         client=allegro, account=account, start="", raw=fetched.raw, reuse_orders=False
     )
-    run = sync_module.SyncRun.objects.create(account=account, stream=SyncStream.CUSTOMER_RETURNS)
+    run = SyncRun.objects.create(account=account, stream=SyncStream.CUSTOMER_RETURNS)
     SyncCursor.objects.create(account=account, stream=SyncStream.CUSTOMER_RETURNS)
 
     assert commit_returns_page(account=account, page=page, run=run, owner="w1")
@@ -319,7 +320,7 @@ def test_a_vanished_open_return_is_noted_once_and_the_others_still_sync(
     emulator.scenario.seed_returns(12)
     sync_customer_returns(account=account, client=allegro)
     followed = RefundCase.objects.filter(account=account).exclude(
-        external_status__in=sync_module.FINAL_RETURN_STATUSES
+        external_status__in=returns_sync.FINAL_RETURN_STATUSES
     )
     gone = followed.order_by("pk").first()
     assert gone is not None and followed.count() >= 3

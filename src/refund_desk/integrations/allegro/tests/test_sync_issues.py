@@ -19,7 +19,6 @@ from refund_desk.emulator.app import EmulatorApp
 from refund_desk.emulator.faults import FaultConfig
 from refund_desk.emulator.scenario import Rates
 from refund_desk.emulator.store import dumps
-from refund_desk.integrations.allegro import sync as sync_module
 from refund_desk.integrations.allegro.client import AllegroClient
 from refund_desk.integrations.allegro.models import QuarantinedItem, SyncCursor, SyncRunStatus, SyncStream
 from refund_desk.integrations.allegro.services import account_connect
@@ -31,6 +30,7 @@ from refund_desk.integrations.allegro.sync import (
     sync_message_threads,
     sync_order_events,
 )
+from refund_desk.integrations.allegro.sync import issues as issues_sync
 from refund_desk.messaging.choices import AuthorRole
 from refund_desk.messaging.models import Message, Thread
 from refund_desk.messaging.selectors import messages_for_case
@@ -128,7 +128,7 @@ def test_a_walk_killed_mid_way_loses_and_duplicates_nothing(
 ) -> None:
     with_issues(emulator)
     expected = issue_ids(emulator)
-    real_import = sync_module.cases_import_issues
+    real_import = issues_sync.cases_import_issues
     calls = {"n": 0}
 
     def import_then_die(*, items: list[Any], account: SellerAccount) -> Any:
@@ -138,13 +138,13 @@ def test_a_walk_killed_mid_way_loses_and_duplicates_nothing(
             raise SystemExit("worker killed")
         return real_import(items=items, account=account)
 
-    monkeypatch.setattr(sync_module, "cases_import_issues", import_then_die)
+    monkeypatch.setattr(issues_sync, "cases_import_issues", import_then_die)
     with pytest.raises(SystemExit):
         sync_issues(account=account, client=allegro, limit=10)
 
     assert len(complaint_ids(account)) == 10  # only the committed first page
     assert SyncCursor.objects.get(account=account, stream=SyncStream.ISSUES).watermark is None
-    monkeypatch.setattr(sync_module, "cases_import_issues", real_import)
+    monkeypatch.setattr(issues_sync, "cases_import_issues", real_import)
     restarted = sync_issues(account=account, client=allegro, limit=10)
 
     assert restarted.status == SyncRunStatus.SUCCEEDED and restarted.created == len(expected) - 10
