@@ -9,7 +9,9 @@ on the run. A page whose commit is refused or interrupted leaves no trace.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -23,7 +25,8 @@ from refund_desk.cases.choices import CaseSource
 from refund_desk.cases.intake import IntakeSummary, Outcome
 from refund_desk.cases.models import RefundCase, SellerAccount
 from refund_desk.cases.services import case_note_vanished
-from refund_desk.integrations.allegro.models import QuarantinedItem, SyncCursor, SyncRun
+from refund_desk.integrations.allegro.errors import AllegroError
+from refund_desk.integrations.allegro.models import QuarantinedItem, SyncCursor, SyncRun, SyncRunStatus
 
 logger = logging.getLogger("refund_desk.integrations.allegro")
 
@@ -121,6 +124,54 @@ def run_finish(run: SyncRun, status: str, message: str = "") -> None:
     run.finished_at = timezone.now()
     run.message = message[:2000]
     run.save()
+
+
+@dataclass
+class StreamRun:
+    """One run of a sync stream: its record, the lease owner, and how it is to end."""
+
+    run: SyncRun
+    owner: str
+    acquired: bool
+    status: str = SyncRunStatus.FAILED
+    message: str = "interrupted"
+
+    def finish(self, status: str, message: str = "") -> None:
+        """How the run ends; a body that never says ends FAILED, "interrupted"."""
+        self.status, self.message = status, message
+
+
+@contextmanager
+def stream_run(
+    *, account: SellerAccount, stream: str, what: str, owner: str | None = None
+) -> Iterator[StreamRun]:
+    """Run one sync stream under its cursor lease and record the run.
+
+    When another worker holds the lease the run is recorded SKIPPED and `acquired` is False: the body
+    must return at once. An AllegroError ends the run FAILED with its message (counted and logged, not
+    raised); any other exception (a crash, a kill) ends it FAILED "interrupted" and propagates. The lease
+    is released in every case.
+    """
+    owner = owner or uuid.uuid4().hex
+    run = SyncRun.objects.create(account=account, stream=stream)
+    session = StreamRun(
+        run=run, owner=owner, acquired=cursor_lease_acquire(account=account, stream=stream, owner=owner)
+    )
+    if not session.acquired:
+        run_finish(run, SyncRunStatus.SKIPPED, "another worker is syncing this stream")
+        yield session
+        return
+    try:
+        yield session
+    except AllegroError as exc:
+        run.errors += 1
+        session.finish(SyncRunStatus.FAILED, str(exc))
+        logger.warning("%s sync of %s failed: %s", what, account.name, exc)
+    finally:
+        if session.status == SyncRunStatus.FAILED and session.message == "interrupted":
+            run.errors += 1
+        run_finish(run, session.status, session.message)
+        cursor_lease_release(account=account, stream=stream, owner=owner)
 
 
 # --- page commit -------------------------------------------------------------------------------------

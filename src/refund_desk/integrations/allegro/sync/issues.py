@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,17 +14,15 @@ from refund_desk.cases.intake import CHAT_KEY, cases_import_issues
 from refund_desk.cases.models import Order, RefundCase, SellerAccount
 from refund_desk.cases.services import VANISHED_CHECKOUT_FORM, VANISHED_ISSUE
 from refund_desk.integrations.allegro.client import AllegroClient
-from refund_desk.integrations.allegro.errors import AllegroError, NotFound
+from refund_desk.integrations.allegro.errors import NotFound
 from refund_desk.integrations.allegro.models import SyncCursor, SyncRun, SyncRunStatus, SyncStream
 from refund_desk.integrations.allegro.sync.cursor import (
     Progress,
     QuarantineEntry,
     Vanished,
-    cursor_lease_acquire,
-    cursor_lease_release,
     lookback,
     page_commit,
-    run_finish,
+    stream_run,
     unique_in_order,
 )
 
@@ -188,13 +185,10 @@ def sync_issues(
     is the last case pk refreshed), since a status or chat change does not move an issue in the list.
     """
     stream = SyncStream.ISSUES
-    owner = owner or uuid.uuid4().hex
-    run = SyncRun.objects.create(account=account, stream=stream)
-    if not cursor_lease_acquire(account=account, stream=stream, owner=owner):
-        run_finish(run, SyncRunStatus.SKIPPED, "another worker is syncing this stream")
-        return run
-    status, message = SyncRunStatus.FAILED, "interrupted"
-    try:
+    with stream_run(account=account, stream=stream, what="issues", owner=owner) as session:
+        if not session.acquired:
+            return session.run
+        run, owner = session.run, session.owner
         cursor = SyncCursor.objects.get(account=account, stream=stream)
         first_walk = cursor.watermark is None
         stop_before = cursor.watermark - ISSUE_OVERLAP if cursor.watermark else timezone.now() - lookback()
@@ -210,25 +204,16 @@ def sync_issues(
             prepared.seen = len(raw)
             done = newest if last_page else None
             if not commit_issues(account=account, prepared=prepared, run=run, owner=owner, watermark=done):
-                status, message = SyncRunStatus.SKIPPED, "another worker took over the stream"
-                return run
+                session.finish(SyncRunStatus.SKIPPED, "another worker took over the stream")
+                return session.run
             if progress:
                 progress(run)
             if last_page:
                 break
             offset += limit
         _refresh_issues(account=account, client=client, run=run, owner=owner, count=refresh)
-        status, message = SyncRunStatus.SUCCEEDED, ""
-    except AllegroError as exc:
-        run.errors += 1
-        message = str(exc)
-        logger.warning("issues sync of %s failed: %s", account.name, exc)
-    finally:
-        if status == SyncRunStatus.FAILED and message == "interrupted":
-            run.errors += 1
-        run_finish(run, status, message)
-        cursor_lease_release(account=account, stream=stream, owner=owner)
-    return run
+        session.finish(SyncRunStatus.SUCCEEDED)
+    return session.run
 
 
 def _refresh_issues(

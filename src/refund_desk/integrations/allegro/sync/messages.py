@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.utils import timezone
 
 from refund_desk.cases.models import SellerAccount
 from refund_desk.integrations.allegro.client import AllegroClient
-from refund_desk.integrations.allegro.errors import AllegroError
 from refund_desk.integrations.allegro.models import SyncRun, SyncRunStatus, SyncStream
 from refund_desk.integrations.allegro.sync.cursor import (
     Progress,
-    cursor_lease_acquire,
-    cursor_lease_release,
     lookback,
-    run_finish,
+    stream_run,
 )
 from refund_desk.messaging.choices import AuthorRole
 from refund_desk.messaging.models import Thread
@@ -65,12 +60,10 @@ def sync_message_threads(
     and its new messages commit together; a thread moved to the front mid-walk is met next run.
     """
     stream = SyncStream.MESSAGES
-    owner = uuid.uuid4().hex
-    run = SyncRun.objects.create(account=account, stream=stream)
-    if not cursor_lease_acquire(account=account, stream=stream, owner=owner):
-        run_finish(run, SyncRunStatus.SKIPPED, "another worker is syncing this stream")
-        return run
-    try:
+    with stream_run(account=account, stream=stream, what="messages") as session:
+        if not session.acquired:
+            return session.run
+        run = session.run
         since = timezone.now() - lookback()
         offset = 0
         while max_pages is None or run.pages < max_pages:
@@ -114,10 +107,5 @@ def sync_message_threads(
             if changed == 0 or len(page.threads) < THREAD_PAGE_LIMIT or (stamps and min(stamps) < since):
                 break
             offset += THREAD_PAGE_LIMIT
-        run_finish(run, SyncRunStatus.SUCCEEDED)
-    except AllegroError as exc:
-        run.errors += 1
-        run_finish(run, SyncRunStatus.FAILED, str(exc))
-    finally:
-        cursor_lease_release(account=account, stream=stream, owner=owner)
-    return run
+        session.finish(SyncRunStatus.SUCCEEDED)
+    return session.run

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db import transaction
 from django.utils import timezone
 
 from refund_desk.cases.models import Order, SellerAccount
 from refund_desk.cases.services import order_mark_cancelled
 from refund_desk.integrations.allegro.client import AllegroClient
-from refund_desk.integrations.allegro.errors import AllegroError
 from refund_desk.integrations.allegro.models import SyncCursor, SyncRun, SyncRunStatus, SyncStream
 from refund_desk.integrations.allegro.sync.cursor import (
     SYNC_ACTOR,
-    cursor_lease_acquire,
-    cursor_lease_release,
-    run_finish,
+    stream_run,
 )
 
 CANCELLATION_EVENTS = ("BUYER_CANCELLED", "AUTO_CANCELLED")
@@ -31,22 +26,20 @@ def sync_order_events(
     an event on each of the order's cases; the event id cursor moves in the same transaction.
     """
     stream = SyncStream.ORDER_EVENTS
-    owner = uuid.uuid4().hex
-    run = SyncRun.objects.create(account=account, stream=stream)
-    if not cursor_lease_acquire(account=account, stream=stream, owner=owner):
-        run_finish(run, SyncRunStatus.SKIPPED, "another worker is syncing this stream")
-        return run
-    try:
+    with stream_run(account=account, stream=stream, what="order-events") as session:
+        if not session.acquired:
+            return session.run
+        run = session.run
         cursor = SyncCursor.objects.get(account=account, stream=stream)
         if not cursor.position:
             stats = client.order_event_stats()
             if stats.latestEvent is None:
-                run_finish(run, SyncRunStatus.SUCCEEDED, "no events yet")
-                return run
+                session.finish(SyncRunStatus.SUCCEEDED, "no events yet")
+                return session.run
             with transaction.atomic():
                 SyncCursor.objects.filter(pk=cursor.pk, position="").update(position=stats.latestEvent.id)
-            run_finish(run, SyncRunStatus.SUCCEEDED, f"bootstrapped at event {stats.latestEvent.id}")
-            return run
+            session.finish(SyncRunStatus.SUCCEEDED, f"bootstrapped at event {stats.latestEvent.id}")
+            return session.run
         while max_pages is None or run.pages < max_pages:
             cursor.refresh_from_db()
             page = client.order_events(from_id=cursor.position, types=CANCELLATION_EVENTS, limit=limit)
@@ -75,10 +68,5 @@ def sync_order_events(
                 run.save()
             if len(page.events) < limit:
                 break
-        run_finish(run, SyncRunStatus.SUCCEEDED)
-    except AllegroError as exc:
-        run.errors += 1
-        run_finish(run, SyncRunStatus.FAILED, str(exc))
-    finally:
-        cursor_lease_release(account=account, stream=stream, owner=owner)
-    return run
+        session.finish(SyncRunStatus.SUCCEEDED)
+    return session.run

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,18 +16,16 @@ from refund_desk.cases.intake import Outcome, cases_import
 from refund_desk.cases.models import Order, RefundCase, SellerAccount
 from refund_desk.cases.services import VANISHED_CHECKOUT_FORM, VANISHED_CUSTOMER_RETURN
 from refund_desk.integrations.allegro.client import AllegroClient
-from refund_desk.integrations.allegro.errors import AllegroError, BadRequest, NotFound
+from refund_desk.integrations.allegro.errors import BadRequest, NotFound
 from refund_desk.integrations.allegro.models import SyncCursor, SyncRun, SyncRunStatus, SyncStream
 from refund_desk.integrations.allegro.sync.cursor import (
     Progress,
     QuarantineEntry,
     Vanished,
-    cursor_lease_acquire,
-    cursor_lease_release,
     lookback,
     note_vanished,
     page_commit,
-    run_finish,
+    stream_run,
     unique_in_order,
 )
 
@@ -161,13 +158,10 @@ def sync_customer_returns(
 ) -> SyncRun:
     """Import new customer returns page by page (cursor `from`, first run from `createdAt.gte`)."""
     stream = SyncStream.CUSTOMER_RETURNS
-    owner = owner or uuid.uuid4().hex
-    run = SyncRun.objects.create(account=account, stream=stream)
-    if not cursor_lease_acquire(account=account, stream=stream, owner=owner):
-        run_finish(run, SyncRunStatus.SKIPPED, "another worker is syncing this stream")
-        return run
-    status, message = SyncRunStatus.FAILED, "interrupted"
-    try:
+    with stream_run(account=account, stream=stream, what="customer-returns", owner=owner) as session:
+        if not session.acquired:
+            return session.run
+        run, owner = session.run, session.owner
         while max_pages is None or run.pages < max_pages:
             cursor = SyncCursor.objects.get(account=account, stream=stream)
             since = None if cursor.position else (cursor.watermark or timezone.now() - lookback())
@@ -191,23 +185,14 @@ def sync_customer_returns(
             if not page.next_position:
                 break
             if not commit_returns_page(account=account, page=page, run=run, owner=owner):
-                status, message = SyncRunStatus.SKIPPED, "another worker took over the stream"
-                return run
+                session.finish(SyncRunStatus.SKIPPED, "another worker took over the stream")
+                return session.run
             if progress:
                 progress(run)
             if len(fetched.raw) < limit:
                 break
-        status, message = SyncRunStatus.SUCCEEDED, ""
-    except AllegroError as exc:
-        run.errors += 1
-        message = str(exc)
-        logger.warning("customer-returns sync of %s failed: %s", account.name, exc)
-    finally:
-        if status == SyncRunStatus.FAILED and message == "interrupted":
-            run.errors += 1
-        run_finish(run, status, message)
-        cursor_lease_release(account=account, stream=stream, owner=owner)
-    return run
+        session.finish(SyncRunStatus.SUCCEEDED)
+    return session.run
 
 
 @transaction.atomic
@@ -232,12 +217,10 @@ def sync_open_returns(
     never eats the 25 req/s customer-returns budget; the cursor remembers where the last run stopped.
     """
     stream = SyncStream.OPEN_RETURNS
-    owner = uuid.uuid4().hex
-    run = SyncRun.objects.create(account=account, stream=stream)
-    if not cursor_lease_acquire(account=account, stream=stream, owner=owner):
-        run_finish(run, SyncRunStatus.SKIPPED, "another worker is syncing this stream")
-        return run
-    try:
+    with stream_run(account=account, stream=stream, what="open-returns") as session:
+        if not session.acquired:
+            return session.run
+        run = session.run
         cursor = SyncCursor.objects.get(account=account, stream=stream)
         open_cases = (
             RefundCase.objects.filter(account=account, source=CaseSource.CUSTOMER_RETURN)
@@ -272,13 +255,8 @@ def sync_open_returns(
                 run.save()
             if progress:
                 progress(run)
-        run_finish(run, SyncRunStatus.SUCCEEDED)
-    except AllegroError as exc:
-        run.errors += 1
-        run_finish(run, SyncRunStatus.FAILED, str(exc))
-    finally:
-        cursor_lease_release(account=account, stream=stream, owner=owner)
-    return run
+        session.finish(SyncRunStatus.SUCCEEDED)
+    return session.run
 
 
 def _vanished_returns(client: AllegroClient, asked: list[str], raw: list[dict[str, Any]]) -> list[Vanished]:
