@@ -16,9 +16,9 @@ from refund_desk.payments.services.execution import (
     refund_reconcile,
     refunds_reconcile_all,
 )
+from refund_desk.payments.services.ledger import OverRefund
 from refund_desk.payments.services.refunds import (
     LineSpec,
-    OverRefund,
     approval_threshold,
     refund_order_approve,
     refund_order_create,

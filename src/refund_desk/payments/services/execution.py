@@ -29,7 +29,8 @@ from refund_desk.payments.gateway import (
 )
 from refund_desk.payments.models import OutboxMessage, RefundOrder
 from refund_desk.payments.services.alerts import alert_raise
-from refund_desk.payments.services.refunds import _move_case, refund_emit, refund_release
+from refund_desk.payments.services.ledger import refund_release
+from refund_desk.payments.services.refunds import _move_case, refund_emit
 
 logger = logging.getLogger("refund_desk.payments")
 

@@ -8,15 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType, CaseStatus, EventType
-from refund_desk.cases.models import OrderLineItem, RefundCase
+from refund_desk.cases.models import RefundCase
 from refund_desk.cases.services import case_transition, event_append
-from refund_desk.core.errors import DomainError, IllegalTransition, PermissionDenied, ValidationFailed
+from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.money import CENT
 from refund_desk.core.roles import Role, has_role
 from refund_desk.payments.choices import (
@@ -29,12 +28,11 @@ from refund_desk.payments.choices import (
 )
 from refund_desk.payments.models import (
     AccountPaymentSettings,
-    LineRefundLedger,
-    OrderRefundLedger,
     OutboxMessage,
     RefundOrder,
     RefundOrderLine,
 )
+from refund_desk.payments.services.ledger import PlannedLine, ledger_hold, refund_release
 from refund_desk.policy.engine import Decision
 from refund_desk.policy.selectors import case_evaluation
 
@@ -45,10 +43,6 @@ ENGINE_PAYS = frozenset({Decision.REFUND, Decision.AWAIT_RETURN})
 SYSTEM = Actor.system("payments")
 
 
-class OverRefund(DomainError):
-    """A refund would return more than was paid for a line, the delivery or the order."""
-
-
 @dataclass(frozen=True, slots=True)
 class LineSpec:
     """A refund line as requested: an order line (external id), QUANTITY units or an AMOUNT."""
@@ -57,14 +51,6 @@ class LineSpec:
     type: str
     quantity: int | None = None
     amount: Decimal | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class _PlannedLine:
-    line: OrderLineItem
-    type: str
-    quantity: int | None
-    amount: Decimal
 
 
 def approval_threshold(*, account_id: int, currency: str) -> Decimal:
@@ -99,9 +85,9 @@ def refund_emit(refund: RefundOrder, event: str) -> None:
     webhook_event_emit(event=event, account=refund.account, payload={"refund": refund_to_json(refund)})
 
 
-def _resolve_lines(case: RefundCase, specs: Sequence[LineSpec]) -> list[_PlannedLine]:
+def _resolve_lines(case: RefundCase, specs: Sequence[LineSpec]) -> list[PlannedLine]:
     by_external = {li.external_id: li for li in case.order.line_items.all()}
-    planned: list[_PlannedLine] = []
+    planned: list[PlannedLine] = []
     errors: list[tuple[str, str]] = []
     for index, spec in enumerate(specs):
         line = by_external.get(spec.line_item_id)
@@ -113,13 +99,13 @@ def _resolve_lines(case: RefundCase, specs: Sequence[LineSpec]) -> list[_Planned
                 errors.append((f"lines[{index}].quantity", "must be at least 1"))
                 continue
             planned.append(
-                _PlannedLine(line, LineType.QUANTITY, spec.quantity, line.unit_price * spec.quantity)
+                PlannedLine(line, LineType.QUANTITY, spec.quantity, line.unit_price * spec.quantity)
             )
         elif spec.type == LineType.AMOUNT:
             if spec.amount is None or spec.amount <= 0:
                 errors.append((f"lines[{index}].amount", "must be more than zero"))
                 continue
-            planned.append(_PlannedLine(line, LineType.AMOUNT, None, spec.amount.quantize(CENT)))
+            planned.append(PlannedLine(line, LineType.AMOUNT, None, spec.amount.quantize(CENT)))
         else:
             errors.append((f"lines[{index}].type", "must be QUANTITY or AMOUNT"))
     if errors:
@@ -152,91 +138,6 @@ def _engine_specs(case: RefundCase) -> tuple[str, list[LineSpec], Decimal, str, 
         evaluation.policy_version,
         evaluation.refund_reason,
     )
-
-
-def _ledger_for_line(line: OrderLineItem) -> LineRefundLedger:
-    ledger, _ = LineRefundLedger.objects.get_or_create(
-        line_item=line,
-        defaults={
-            "paid_quantity": line.quantity,
-            "paid_amount": (line.unit_price * line.quantity).quantize(CENT),
-        },
-    )
-    return ledger
-
-
-def _ledger_for_order(case: RefundCase) -> OrderRefundLedger:
-    order = case.order
-    lines_paid = sum((li.unit_price * li.quantity for li in order.line_items.all()), Decimal(0))
-    paid = order.paid_amount or order.total_to_pay or (lines_paid + order.delivery_cost)
-    ledger, _ = OrderRefundLedger.objects.get_or_create(
-        order=order, defaults={"paid_total": paid.quantize(CENT), "paid_delivery": order.delivery_cost}
-    )
-    return ledger
-
-
-def _hold(case: RefundCase, planned: Sequence[_PlannedLine], delivery: Decimal, sign: int) -> None:
-    """Add (sign=1) or release (sign=-1) amounts on the ledgers, locking rows in pk order.
-
-    The code checks first to explain the problem in plain words; the database CHECK constraints refuse
-    an over-refund even if two transactions raced past the check.
-    """
-    order_ledger = _ledger_for_order(case)
-    line_ledgers = {p.line.pk: _ledger_for_line(p.line) for p in planned}
-    locked_lines = {
-        row.line_item_id: row
-        for row in LineRefundLedger.objects.select_for_update()
-        .filter(pk__in=[ledger.pk for ledger in line_ledgers.values()])
-        .order_by("pk")
-    }
-    locked_order = OrderRefundLedger.objects.select_for_update().get(pk=order_ledger.pk)
-    total = sum((p.amount for p in planned), Decimal(0)) + delivery
-    if sign > 0:
-        problems: list[str] = []
-        for p in planned:
-            row = locked_lines[p.line.pk]
-            if p.quantity and row.held_quantity + p.quantity > row.paid_quantity:
-                problems.append(
-                    f"{p.line.offer_name or p.line.external_id}: {row.paid_quantity - row.held_quantity} "
-                    f"of {row.paid_quantity} units are left to refund"
-                )
-            elif row.held_amount + p.amount > row.paid_amount:
-                problems.append(
-                    f"{p.line.offer_name or p.line.external_id}: {row.paid_amount - row.held_amount:.2f} "
-                    f"{case.currency} is left to refund"
-                )
-        if locked_order.held_delivery + delivery > locked_order.paid_delivery:
-            problems.append(
-                f"delivery: {locked_order.paid_delivery - locked_order.held_delivery:.2f} is left"
-            )
-        if locked_order.held_total + total > locked_order.paid_total:
-            problems.append(
-                f"order: {locked_order.paid_total - locked_order.held_total:.2f} is left to refund"
-            )
-        if problems:
-            raise OverRefund("this refund would pay back more than was paid — " + "; ".join(problems))
-    try:
-        with transaction.atomic():
-            for p in sorted(planned, key=lambda item: locked_lines[item.line.pk].pk):
-                LineRefundLedger.objects.filter(pk=locked_lines[p.line.pk].pk).update(
-                    held_quantity=F("held_quantity") + sign * (p.quantity or 0),
-                    held_amount=F("held_amount") + sign * p.amount,
-                )
-            OrderRefundLedger.objects.filter(pk=locked_order.pk).update(
-                held_total=F("held_total") + sign * total,
-                held_delivery=F("held_delivery") + sign * delivery,
-            )
-    except IntegrityError as exc:
-        raise OverRefund("the database refused this refund: it would pay back more than was paid") from exc
-
-
-def refund_release(refund: RefundOrder) -> None:
-    """Give a refund's amounts back to the ledgers (it failed, was canceled or declined)."""
-    planned = [
-        _PlannedLine(line.line_item, line.type, line.quantity, line.amount)
-        for line in refund.lines.select_related("line_item")
-    ]
-    _hold(refund.case, planned, refund.delivery_amount, -1)
 
 
 def _bank_account(case: RefundCase) -> dict[str, str]:
@@ -356,7 +257,7 @@ def refund_order_create(
                 )
             ]
         )
-    _hold(locked, planned, chosen_delivery, 1)
+    ledger_hold(locked, planned, chosen_delivery, 1)
     now = timezone.now()
     refund = RefundOrder.objects.create(
         case=locked,

@@ -26,7 +26,8 @@ from refund_desk.payments.models import (
     RefundOrder,
 )
 from refund_desk.payments.services import execution
-from refund_desk.payments.services.refunds import LineSpec, OverRefund
+from refund_desk.payments.services.ledger import OverRefund
+from refund_desk.payments.services.refunds import LineSpec
 
 
 class Crash(BaseException):
