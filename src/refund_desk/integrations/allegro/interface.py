@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from refund_desk.core.money import SUPPORTED_CURRENCIES, Money
 
@@ -18,32 +19,39 @@ class AllegroModel(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
 
 
+def _float_as_text(value: object) -> object:
+    """Allegro sends some amounts as JSON numbers: go through str so that 0.1 stays exactly 0.1."""
+    return str(value) if isinstance(value, float) else value
+
+
+def _finite(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError("amount must be a finite decimal number")
+    return value
+
+
+def _finite_not_negative(value: Decimal) -> Decimal:
+    if not value.is_finite() or value < 0:
+        raise ValueError("amount must be a finite, non-negative decimal number")
+    return value
+
+
+def _known_currency(value: str) -> str:
+    if value not in SUPPORTED_CURRENCIES:
+        raise ValueError(f"unknown currency {value!r}; expected one of {', '.join(SUPPORTED_CURRENCIES)}")
+    return value
+
+
+# A decimal amount as Allegro sends it (a string, sometimes a JSON number), and a supported currency.
+JsonDecimal = Annotated[Decimal, BeforeValidator(_float_as_text)]
+Currency = Annotated[str, AfterValidator(_known_currency)]
+
+
 class Price(AllegroModel):
     """Allegro's money shape: {"amount": "12.30", "currency": "PLN"}."""
 
-    amount: Decimal
-    currency: str
-
-    @field_validator("amount", mode="before")
-    @classmethod
-    def _no_floats(cls, value: object) -> object:
-        if isinstance(value, float):
-            return str(value)
-        return value
-
-    @field_validator("amount")
-    @classmethod
-    def _finite(cls, value: Decimal) -> Decimal:
-        if not value.is_finite():
-            raise ValueError("amount must be a finite decimal number")
-        return value
-
-    @field_validator("currency")
-    @classmethod
-    def _known_currency(cls, value: str) -> str:
-        if value not in SUPPORTED_CURRENCIES:
-            raise ValueError(f"unknown currency {value!r}; expected one of {', '.join(SUPPORTED_CURRENCIES)}")
-        return value
+    amount: Annotated[JsonDecimal, AfterValidator(_finite)]
+    currency: Currency
 
     def money(self) -> Money:
         return Money(self.amount, self.currency)
@@ -224,35 +232,10 @@ class PostPurchaseIssueOffer(AllegroModel):
     quantity: int | None = Field(default=None, ge=1)
 
 
-class PostPurchaseIssueRefund(AllegroModel):
+class PostPurchaseIssueRefund(Price):
     """Expected refund of a claim; Allegro sends the amount as a string (components.schemas.PostPurchaseIssueRefund)."""
 
-    amount: Decimal
-    currency: str
-
-    @field_validator("amount", mode="before")
-    @classmethod
-    def _no_floats(cls, value: object) -> object:
-        if isinstance(value, float):
-            return str(value)
-        return value
-
-    @field_validator("amount")
-    @classmethod
-    def _finite_not_negative(cls, value: Decimal) -> Decimal:
-        if not value.is_finite() or value < 0:
-            raise ValueError("amount must be a finite, non-negative decimal number")
-        return value
-
-    @field_validator("currency")
-    @classmethod
-    def _known_currency(cls, value: str) -> str:
-        if value not in SUPPORTED_CURRENCIES:
-            raise ValueError(f"unknown currency {value!r}; expected one of {', '.join(SUPPORTED_CURRENCIES)}")
-        return value
-
-    def money(self) -> Money:
-        return Money(self.amount, self.currency)
+    amount: Annotated[JsonDecimal, AfterValidator(_finite_not_negative)]
 
 
 class PostPurchaseIssueExpectation(AllegroModel):

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field
 
 from refund_desk.integrations.allegro.interface import (
     AllegroModel,
     CustomerReturn,
+    JsonDecimal,
     PostPurchaseIssue,
     Price,
 )
@@ -93,6 +93,16 @@ def note_enum(field: str, value: str | None) -> str | None:
     return value
 
 
+def tolerated(field: str) -> AfterValidator:
+    """Validator for an enum-like string field: any value is kept, an unknown one is logged once."""
+
+    def check(value: str) -> str:
+        note_enum(field, value)
+        return value
+
+    return AfterValidator(check)
+
+
 class CustomerReturnsPage:
     """One page of GET /order/customer-returns, kept raw (intake fingerprints the raw payload)."""
 
@@ -121,15 +131,9 @@ class EventOrder(AllegroModel):
 
 class OrderEvent(AllegroModel):
     id: str
-    type: str
+    type: Annotated[str, tolerated("OrderEvent.type")]
     occurredAt: datetime
     order: EventOrder
-
-    @field_validator("type")
-    @classmethod
-    def _type(cls, value: str) -> str:
-        note_enum("OrderEvent.type", value)
-        return value
 
 
 class OrderEventsPage(AllegroModel):
@@ -156,14 +160,8 @@ class CarriersList(AllegroModel):
 
 class TrackingStatus(AllegroModel):
     occurredAt: datetime
-    code: str
+    code: Annotated[str, tolerated("TrackingStatus.code")]
     description: str | None = None
-
-    @field_validator("code")
-    @classmethod
-    def _code(cls, value: str) -> str:
-        note_enum("TrackingStatus.code", value)
-        return value
 
 
 class TrackingDetails(AllegroModel):
@@ -195,7 +193,7 @@ class RefundLine(AllegroModel):
 
 class RefundDetails(AllegroModel):
     id: str
-    status: str
+    status: Annotated[str, tolerated("RefundDetails.status")]
     reason: str | None = None
     createdAt: datetime
     totalValue: Price | None = None
@@ -203,12 +201,6 @@ class RefundDetails(AllegroModel):
     order: IdRef | None = None
     lineItems: list[RefundLine] = Field(default_factory=list)
     sellerComment: str | None = None
-
-    @field_validator("status")
-    @classmethod
-    def _status(cls, value: str) -> str:
-        note_enum("RefundDetails.status", value)
-        return value
 
 
 class RefundList(AllegroModel):
@@ -218,30 +210,18 @@ class RefundList(AllegroModel):
 
 
 class Commission(AllegroModel):
-    amount: Decimal
+    amount: JsonDecimal  # a JSON number in Allegro's answer
     currency: str
-
-    @field_validator("amount", mode="before")
-    @classmethod
-    def _exact(cls, value: object) -> object:
-        # Allegro sends the commission as a JSON number; go through str so 0.1 stays 0.1
-        return str(value) if isinstance(value, float) else value
 
 
 class RefundClaim(AllegroModel):
     id: str
-    status: str
+    status: Annotated[str, tolerated("RefundClaim.status")]
     quantity: int | None = None
     commission: Commission | None = None
     type: str | None = None
     createdAt: datetime | None = None
     lineItem: dict[str, Any] | None = None
-
-    @field_validator("status")
-    @classmethod
-    def _status(cls, value: str) -> str:
-        note_enum("RefundClaim.status", value)
-        return value
 
 
 class RefundClaimList(AllegroModel):

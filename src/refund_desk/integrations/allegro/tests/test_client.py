@@ -352,3 +352,27 @@ def test_all_accounts_share_the_client_id_budget() -> None:
         limiter.acquire("seller-b")
 
     assert now[0] == pytest.approx(1.0)  # 20 calls through one 10/s client budget, 10 of them at once
+
+
+def test_amounts_sent_as_json_numbers_stay_exact_and_bad_ones_name_the_problem() -> None:
+    from decimal import Decimal
+
+    from pydantic import ValidationError
+
+    from refund_desk.integrations.allegro.interface import PostPurchaseIssueRefund, Price
+    from refund_desk.integrations.allegro.responses import RefundClaim
+
+    claim = RefundClaim.model_validate(
+        {"id": "c-1", "status": "SOMETHING_NEW", "commission": {"amount": 0.1, "currency": "PLN"}}
+    )
+    assert claim.commission is not None and claim.commission.amount == Decimal("0.1")
+    assert claim.status == "SOMETHING_NEW"
+    assert Price.model_validate({"amount": 12.3, "currency": "CZK"}).amount == Decimal("12.3")
+    assert PostPurchaseIssueRefund.model_validate({"amount": "0", "currency": "HUF"}).money().amount == 0
+
+    with pytest.raises(ValidationError, match="finite, non-negative decimal number"):
+        PostPurchaseIssueRefund.model_validate({"amount": "-1.00", "currency": "PLN"})
+    with pytest.raises(ValidationError, match="finite number"):
+        Price.model_validate({"amount": "NaN", "currency": "PLN"})
+    with pytest.raises(ValidationError, match="unknown currency 'USD'"):
+        Price.model_validate({"amount": "1.00", "currency": "USD"})
