@@ -19,12 +19,14 @@ from .conftest import BETA, EMULATOR_URL, PUBLIC
 
 
 def _first_order(raw: httpx.Client) -> dict[str, Any]:
-    ret = raw.get("/order/customer-returns", params={"limit": 1}, headers={"Accept": BETA}).json()
-    return dict(
-        raw.get(
-            f"/order/checkout-forms/{ret['customerReturns'][0]['orderId']}", headers={"Accept": PUBLIC}
-        ).json()
-    )
+    """The first returned order that Allegro refunds through the API (the seeded marketplace starts
+    from today's date, so the very first one is sometimes cash on delivery)."""
+    returns = raw.get("/order/customer-returns", params={"limit": 50}, headers={"Accept": BETA}).json()
+    for ret in returns["customerReturns"]:
+        order = raw.get(f"/order/checkout-forms/{ret['orderId']}", headers={"Accept": PUBLIC}).json()
+        if order["payment"]["type"] not in ("CASH_ON_DELIVERY", "WIRE_TRANSFER"):
+            return dict(order)
+    raise AssertionError("no order paid online among the seeded returns")
 
 
 def _refund_body(order: dict[str, Any], command_id: str, quantity: int = 1) -> dict[str, Any]:
