@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from refund_desk.cases.choices import CaseSource
@@ -89,10 +89,16 @@ def prepare_returns_page(
             failures[order_id] = f"checkout form {order_id} not found: {exc}"
             return order_id, None
 
+    def fetch_in_pool(order_id: str) -> tuple[str, dict[str, Any] | None]:
+        try:
+            return fetch(order_id)
+        finally:
+            connections.close_all()  # a token read opens this thread's own connection: do not leak it
+
     # Real Allegro answers in tens of milliseconds: fetch forms in parallel, within the rate limits.
     if concurrency > 1 and len(missing) > 1:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="allegro-forms") as pool:
-            forms.update(pool.map(fetch, missing))
+            forms.update(pool.map(fetch_in_pool, missing))
     else:
         forms.update(map(fetch, missing))
     for item in items:
