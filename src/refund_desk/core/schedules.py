@@ -52,7 +52,11 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("payments.commission_claims_sync", "file due commission claims and follow them", minute="17"),
     Schedule("partners.webhooks_deliver", "deliver due webhook attempts to partners"),
     Schedule("partners.case_events_publish", "turn new case events into webhook deliveries"),
-    Schedule("logistics.parcels_track", "follow return parcels through carrier tracking", minute="40"),
+    Schedule(
+        "logistics.parcels_track",
+        "pick up return parcels of awaiting cases and follow them through carrier tracking",
+        minute="*/15",
+    ),
     Schedule("logistics.parcels_check_stale", "alert on parcels without a scan", minute="5", hour="7"),
     Schedule("ai.review_outcomes", "compare automatic reviews with what people decided", minute="*/15"),
     Schedule(

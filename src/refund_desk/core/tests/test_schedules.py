@@ -42,6 +42,7 @@ def test_registered_jobs_run_when_the_table_says() -> None:
     }
     assert due_sunday == every_minute | {
         "ai.risk_retrain",
+        "logistics.parcels_track",
         "payments.refunds_reconcile",
         "ai.review_outcomes",
     }
