@@ -8,11 +8,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import Marketplace
@@ -27,6 +27,7 @@ from refund_desk.core.money import MARKETPLACE_CURRENCY
 from refund_desk.integrations.allegro.interface import CheckoutForm
 
 STATUTORY_REFUND_DAYS = 14
+M = TypeVar("M", bound=BaseModel)
 
 
 MARKETPLACES = frozenset(Marketplace.values)
@@ -86,6 +87,27 @@ def pydantic_errors(exc: ValidationError, prefix: str) -> list[tuple[str, str]]:
             message = message[len("Value error, ") :]
         errors.append((path, message))
     return errors
+
+
+def object_errors(data: dict[str, Any], keys: Iterable[str]) -> list[tuple[str, str]]:
+    """Each of `keys` must be in the case file and be a JSON object."""
+    errors: list[tuple[str, str]] = []
+    for key in keys:
+        raw = data.get(key)
+        if raw is None:
+            errors.append((key, "Field required"))
+        elif not isinstance(raw, dict):
+            errors.append((key, "must be a JSON object"))
+    return errors
+
+
+def validated(model: type[M], raw: object, path: str, errors: list[tuple[str, str]]) -> M | None:
+    """`raw` as `model`; None when invalid, with every problem added to `errors` under `path`."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        errors += pydantic_errors(exc, path)
+        return None
 
 
 def file_fingerprint(raw_order: dict[str, Any], raw_return: dict[str, Any]) -> str:

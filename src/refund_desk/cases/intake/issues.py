@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from pydantic import ValidationError
 
 from refund_desk.ai.tasks import review_cases_after_commit
 from refund_desk.cases.choices import CaseKind, CaseSource, CaseStatus, EventType
@@ -22,11 +21,12 @@ from refund_desk.cases.intake.common import (
     Known,
     Outcome,
     file_fingerprint,
+    object_errors,
     order_consistency,
     order_marketplace,
-    pydantic_errors,
     requested_amount,
     upsert_order,
+    validated,
 )
 from refund_desk.cases.models import (
     Buyer,
@@ -124,35 +124,19 @@ def parse_issue_file(data: object) -> ParsedIssueFile:
     """Validate an issue case file; raise ValidationFailed listing every problem with its field path."""
     if not isinstance(data, dict):
         raise ValidationFailed([("$", "an issue case file must be a JSON object with 'order' and 'issue'")])
-    errors: list[tuple[str, str]] = []
+    errors = object_errors(data, ("order", "issue"))
     raw_order, raw_issue, raw_chat = data.get("order"), data.get("issue"), data.get("chat")
-    for key, raw in (("order", raw_order), ("issue", raw_issue)):
-        if raw is None:
-            errors.append((key, "Field required"))
-        elif not isinstance(raw, dict):
-            errors.append((key, "must be a JSON object"))
     if raw_chat is not None and not isinstance(raw_chat, list):
         errors.append(("chat", "must be a JSON array of chat messages"))
     if errors:
         raise ValidationFailed(errors)
     assert isinstance(raw_order, dict) and isinstance(raw_issue, dict)
-    order = issue = None
+    order = validated(CheckoutForm, raw_order, "order", errors)
+    issue = validated(PostPurchaseIssue, raw_issue, "issue", errors)
     chat: list[IssueMessage] | None = None
-    try:
-        order = CheckoutForm.model_validate(raw_order)
-    except ValidationError as exc:
-        errors += pydantic_errors(exc, "order")
-    try:
-        issue = PostPurchaseIssue.model_validate(raw_issue)
-    except ValidationError as exc:
-        errors += pydantic_errors(exc, "issue")
     if raw_chat is not None:
-        chat = []
-        for i, message in enumerate(raw_chat):
-            try:
-                chat.append(IssueMessage.model_validate(message))
-            except ValidationError as exc:
-                errors += pydantic_errors(exc, f"chat[{i}]")
+        messages = [validated(IssueMessage, m, f"chat[{i}]", errors) for i, m in enumerate(raw_chat)]
+        chat = [m for m in messages if m is not None]
     if order is None or issue is None or errors:
         raise ValidationFailed(errors)
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from pydantic import ValidationError
 
 from refund_desk.ai.tasks import review_cases_after_commit
 from refund_desk.cases.choices import CaseKind, CaseSource, CaseStatus, EventType
@@ -22,13 +21,14 @@ from refund_desk.cases.intake.common import (
     Outcome,
     chunks,
     file_fingerprint,
+    object_errors,
     order_consistency,
     order_fields,
     order_marketplace,
-    pydantic_errors,
     rejected,
     requested_amount,
     upsert_order,
+    validated,
 )
 from refund_desk.cases.models import (
     Buyer,
@@ -76,25 +76,12 @@ def parse_case_file(data: object) -> ParsedCaseFile:
     """Validate a case file; raise ValidationFailed listing every problem with its field path."""
     if not isinstance(data, dict):
         raise ValidationFailed([("$", "a case file must be a JSON object with 'order' and 'customerReturn'")])
-    errors: list[tuple[str, str]] = []
-    raw_order, raw_return = data.get("order"), data.get("customerReturn")
-    for key, raw in (("order", raw_order), ("customerReturn", raw_return)):
-        if raw is None:
-            errors.append((key, "Field required"))
-        elif not isinstance(raw, dict):
-            errors.append((key, "must be a JSON object"))
+    errors = object_errors(data, ("order", "customerReturn"))
     if errors:
         raise ValidationFailed(errors)
-    assert isinstance(raw_order, dict) and isinstance(raw_return, dict)
-    order = customer_return = None
-    try:
-        order = CheckoutForm.model_validate(raw_order)
-    except ValidationError as exc:
-        errors += pydantic_errors(exc, "order")
-    try:
-        customer_return = CustomerReturn.model_validate(raw_return)
-    except ValidationError as exc:
-        errors += pydantic_errors(exc, "customerReturn")
+    raw_order, raw_return = data["order"], data["customerReturn"]
+    order = validated(CheckoutForm, raw_order, "order", errors)
+    customer_return = validated(CustomerReturn, raw_return, "customerReturn", errors)
     if order is None or customer_return is None:
         raise ValidationFailed(errors)
 
