@@ -29,17 +29,22 @@ class Schedule:
     def expression(self) -> str:
         return f"{self.minute} {self.hour} * * {self.day_of_week}"
 
-    def is_due(self, moment: datetime) -> bool:
+    def crontab(self) -> Callable[[datetime], bool]:
+        """Huey's validator for this timing: true for the minutes the job runs."""
         check: Callable[[datetime], bool] = crontab(
             minute=self.minute, hour=self.hour, day_of_week=self.day_of_week
         )
-        return check(moment)
+        return check
+
+    def is_due(self, moment: datetime) -> bool:
+        return self.crontab()(moment)
 
     def next_run(self, after: datetime) -> datetime | None:
         """The first whole minute after `after` when the job runs (None if not within 8 days)."""
+        is_due = self.crontab()
         moment = after.replace(second=0, microsecond=0) + timedelta(minutes=1)
         for _ in range(8 * 24 * 60):
-            if self.is_due(moment):
+            if is_due(moment):
                 return moment
             moment += timedelta(minutes=1)
         return None
@@ -78,6 +83,4 @@ def periodic(name: str) -> Callable[[Callable[[], None]], Any]:
         schedule = BY_NAME[name]
     except KeyError:
         raise LookupError(f"no schedule named {name!r} in refund_desk.core.schedules") from None
-    return db_periodic_task(
-        crontab(minute=schedule.minute, hour=schedule.hour, day_of_week=schedule.day_of_week), name=name
-    )
+    return db_periodic_task(schedule.crontab(), name=name)
