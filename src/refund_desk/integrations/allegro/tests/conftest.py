@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -70,3 +70,17 @@ def fast_client(
 def client(transport: httpx.WSGITransport, token: dict[str, Any]) -> Iterator[AllegroClient]:
     with fast_client(transport, StaticTokenProvider(token["access_token"])) as c:
         yield c
+
+
+def dies_on_second_page(real_import: Callable[..., Any]) -> Callable[..., Any]:
+    """An intake import that writes half of the second page and then the worker is killed."""
+    calls = {"n": 0}
+
+    def import_then_die(*, items: list[Any], account: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            real_import(items=items[: len(items) // 2], account=account)
+            raise SystemExit("worker killed")
+        return real_import(items=items, account=account)
+
+    return import_then_die

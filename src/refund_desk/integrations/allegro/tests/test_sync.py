@@ -45,6 +45,7 @@ from refund_desk.integrations.allegro.sync import (
     sync_order_events,
 )
 from refund_desk.integrations.allegro.sync import returns as returns_sync
+from refund_desk.integrations.allegro.tests.conftest import dies_on_second_page
 
 from .conftest import EMULATOR_URL
 
@@ -182,16 +183,7 @@ def test_a_run_killed_mid_page_loses_and_duplicates_nothing(
 ) -> None:
     emulator.scenario.seed_returns(60)
     real_import = returns_sync.cases_import
-    calls = {"n": 0}
-
-    def import_then_die(*, items: list[Any], account: SellerAccount) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 2:  # second page: half of it is written, then the worker is killed
-            real_import(items=items[: len(items) // 2], account=account)
-            raise SystemExit("worker killed")
-        return real_import(items=items, account=account)
-
-    monkeypatch.setattr(returns_sync, "cases_import", import_then_die)
+    monkeypatch.setattr(returns_sync, "cases_import", dies_on_second_page(real_import))
     with pytest.raises(SystemExit):
         sync_customer_returns(account=account, client=allegro, limit=25)
 

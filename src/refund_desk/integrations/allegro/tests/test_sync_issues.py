@@ -31,6 +31,7 @@ from refund_desk.integrations.allegro.sync import (
     sync_order_events,
 )
 from refund_desk.integrations.allegro.sync import issues as issues_sync
+from refund_desk.integrations.allegro.tests.conftest import dies_on_second_page
 from refund_desk.messaging.choices import AuthorRole
 from refund_desk.messaging.models import Message, Thread
 from refund_desk.messaging.selectors import messages_for_case
@@ -129,16 +130,7 @@ def test_a_walk_killed_mid_way_loses_and_duplicates_nothing(
     with_issues(emulator)
     expected = issue_ids(emulator)
     real_import = issues_sync.cases_import_issues
-    calls = {"n": 0}
-
-    def import_then_die(*, items: list[Any], account: SellerAccount) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 2:  # second page: half of it is written, then the worker is killed
-            real_import(items=items[: len(items) // 2], account=account)
-            raise SystemExit("worker killed")
-        return real_import(items=items, account=account)
-
-    monkeypatch.setattr(issues_sync, "cases_import_issues", import_then_die)
+    monkeypatch.setattr(issues_sync, "cases_import_issues", dies_on_second_page(real_import))
     with pytest.raises(SystemExit):
         sync_issues(account=account, client=allegro, limit=10)
 
