@@ -376,6 +376,12 @@ def _reconcile_from_listing(account: SellerAccount, refunds: list[RefundOrder]) 
     except GatewayError as exc:
         _postpone([r.pk for r in refunds], exc)
         return []
+    if not recent.complete:
+        logger.info(
+            "account %s: refund listing stopped after %s calls; unlisted refunds are checked per order",
+            account.pk,
+            recent.calls,
+        )
     listed = {remote.id: remote for remote in recent.refunds}
     missing: list[int] = []
     for refund in refunds:
