@@ -14,9 +14,9 @@ from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType, CaseKind, CaseSource, CaseStatus, EventType
 from refund_desk.cases.lifecycle import ALLOWED_TRANSITIONS, OPEN_STATUSES, automation_may, required_role
 from refund_desk.cases.models import CaseEvent, CaseItem, Order, OrderLineItem, RefundCase
+from refund_desk.core.calendar import period_end
 from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.roles import has_role
-from refund_desk.policy.calendar import period_end
 from refund_desk.policy.engine.law import STATUTORY_REFUND_DAYS
 
 # Days a seller has to answer a complaint: PL deems it accepted after 14 (UPK Art. 7a); CZ/SK/HU 30.

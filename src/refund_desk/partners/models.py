@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from refund_desk.cases.models import RefundCase, SellerAccount
-from refund_desk.integrations.allegro.crypto import decrypt, encrypt
+from refund_desk.core.crypto import decrypt, encrypt
 from refund_desk.partners.choices import DeliveryStatus, IssueKind, PartnerKind
 
 
@@ -31,7 +31,7 @@ class Partner(models.Model):
     slug = models.SlugField(unique=True)
     kind = models.CharField(max_length=20, choices=PartnerKind.choices)
     carrier_id = models.CharField(_("Allegro carrier id"), max_length=64, blank=True, db_index=True)
-    # Fernet-encrypted (integrations.allegro.crypto); read and set through `inbound_secret`.
+    # Fernet-encrypted (core.crypto); read and set through `inbound_secret`.
     inbound_secret_encrypted = models.TextField(default=new_encrypted_secret)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -62,7 +62,7 @@ class WebhookSubscription(models.Model):
     )
     name = models.CharField(max_length=100)
     url = models.URLField(max_length=500)
-    # Fernet-encrypted (integrations.allegro.crypto); read and set through `secret`.
+    # Fernet-encrypted (core.crypto); read and set through `secret`.
     secret_encrypted = models.TextField(default=new_encrypted_secret)
     # Event names ("refund.succeeded") or prefixes ending in "*" ("refund.*"); empty means every event.
     events = models.JSONField(default=list, blank=True)

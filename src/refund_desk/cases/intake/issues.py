@@ -37,10 +37,10 @@ from refund_desk.cases.models import (
     SellerAccount,
 )
 from refund_desk.cases.services import COMPLAINT_ANSWER_DAYS, case_add_note, case_due_at, event_append
+from refund_desk.core.calendar import period_end
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.integrations.allegro.interface import CheckoutForm, PostPurchaseIssue
 from refund_desk.integrations.allegro.responses import IssueMessage
-from refund_desk.policy.calendar import period_end
 
 # Chat messages of an issue (GET /sale/issues/{id}/chat) are kept in the case snapshot under this key,
 # next to Allegro's own `chat` summary; the policy engine ignores it.

@@ -40,9 +40,9 @@ from refund_desk.cases.models import (
     SellerAccount,
 )
 from refund_desk.cases.services import case_due_at, event_append
+from refund_desk.core.calendar import period_end
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.integrations.allegro.interface import CheckoutForm, CustomerReturn
-from refund_desk.policy.calendar import period_end
 
 # Allegro return status -> the case status a newly seen return starts in.
 INITIAL_STATUS = {

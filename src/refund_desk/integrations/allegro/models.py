@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from refund_desk.cases.models import SellerAccount
-from refund_desk.integrations.allegro.crypto import decrypt, encrypt
+from refund_desk.core.crypto import decrypt, encrypt
 
 
 class CredentialStatus(models.TextChoices):

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from refund_desk.cases.choices import AccountEnvironment
 from refund_desk.cases.models import SellerAccount
+from refund_desk.core.crypto import DecryptionFailed
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.integrations.allegro.client import AllegroClient
-from refund_desk.integrations.allegro.crypto import DecryptionFailed
 from refund_desk.integrations.allegro.errors import NeedsReconnect, OAuthError
 from refund_desk.integrations.allegro.models import AllegroCredentials, CredentialStatus
 from refund_desk.integrations.allegro.oauth import API_HOSTS, OAuthClient, TokenPair, oauth_base_url

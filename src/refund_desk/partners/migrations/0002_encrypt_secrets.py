@@ -1,4 +1,4 @@
-"""Signing secrets at rest: encrypt every existing secret (Fernet, integrations.allegro.crypto),
+"""Signing secrets at rest: encrypt every existing secret (Fernet, core.crypto),
 then drop the plaintext columns. Reversible: decrypts back into the plaintext columns."""
 
 from typing import Any
@@ -6,7 +6,7 @@ from typing import Any
 from django.db import migrations, models
 
 import refund_desk.partners.models
-from refund_desk.integrations.allegro.crypto import decrypt, encrypt
+from refund_desk.core.crypto import decrypt, encrypt
 
 
 def encrypt_secrets(apps: Any, schema_editor: Any) -> None:

@@ -15,9 +15,9 @@ from django.test import Client
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import SellerAccount
 from refund_desk.cases.tests.factories import make_user
+from refund_desk.core.crypto import decrypt
 from refund_desk.core.errors import PermissionDenied, ValidationFailed
 from refund_desk.core.roles import Role
-from refund_desk.integrations.allegro.crypto import decrypt
 from refund_desk.partners import services
 from refund_desk.partners.models import Partner, WebhookSubscription
 from refund_desk.payments import services as payments

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from refund_desk.core.calendar import period_end, zone_for
 from refund_desk.core.money import Money
 from refund_desk.integrations.allegro.interface import PostPurchaseIssue
-from refund_desk.policy.calendar import period_end, zone_for
 from refund_desk.policy.engine import law
 from refund_desk.policy.engine.messages import expectation_label
 from refund_desk.policy.engine.policy import Policy

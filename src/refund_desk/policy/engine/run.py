@@ -12,9 +12,9 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from refund_desk.core.calendar import zone_for
 from refund_desk.core.money import Money
 from refund_desk.integrations.allegro.interface import LineItem
-from refund_desk.policy.calendar import zone_for
 from refund_desk.policy.engine import law
 from refund_desk.policy.engine.inputs import CaseInput
 from refund_desk.policy.engine.messages import TEMPLATES, format_date, format_money

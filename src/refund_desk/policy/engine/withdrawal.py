@@ -9,8 +9,8 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
+from refund_desk.core.calendar import period_end, period_end_extended
 from refund_desk.core.money import Money
-from refund_desk.policy.calendar import period_end, period_end_extended
 from refund_desk.policy.engine import law
 from refund_desk.policy.engine.messages import cause_label, format_percent
 from refund_desk.policy.engine.result import AppliedDeduction, Decision, Evaluation, Outcome, RefundLine

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from refund_desk.policy.calendar import add_months, period_end, period_end_extended
+from refund_desk.core.calendar import add_months, period_end, period_end_extended
 
 
 def at(text: str) -> datetime:

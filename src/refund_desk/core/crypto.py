@@ -1,4 +1,5 @@
-"""Encryption at rest for OAuth tokens (Fernet: AES-128-CBC + HMAC-SHA256).
+"""Encryption at rest for secrets: Allegro OAuth tokens, webhook signing secrets (Fernet: AES-128-CBC +
+HMAC-SHA256).
 
 The key is FIELD_ENCRYPTION_KEY (a Fernet key, or any secret string) from the environment or
 settings, else derived from SECRET_KEY — rotating SECRET_KEY then means reconnecting accounts.
