@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -15,6 +14,7 @@ from refund_desk.cases.choices import ActorType, CaseKind, CaseSource, CaseStatu
 from refund_desk.cases.lifecycle import ALLOWED_TRANSITIONS, OPEN_STATUSES, automation_may, required_role
 from refund_desk.cases.models import CaseEvent, CaseItem, Order, OrderLineItem, RefundCase
 from refund_desk.core.calendar import period_end
+from refund_desk.core.effects import run_after_commit
 from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.roles import has_role
 from refund_desk.policy.engine.law import STATUTORY_REFUND_DAYS
@@ -106,20 +106,12 @@ def case_transition(
         payload=payload,
     )
     if actor.type == ActorType.USER and target in PERSON_DECISIONS:
-        transaction.on_commit(partial(_refresh_risk_statistics, locked.pk))
+        # A person's decision changes the buyer and offer statistics the risk model reads.
+        run_after_commit("ai.stats_update", locked.pk)
     return locked
 
 
-# A person's decision changes the buyer and offer statistics the risk model reads.
 PERSON_DECISIONS = frozenset({CaseStatus.APPROVED, CaseStatus.AWAITING_RETURN, CaseStatus.REJECTED})
-
-
-def _refresh_risk_statistics(case_id: int) -> None:
-    from refund_desk.ai.services import stats_update_for_case  # the ai app builds on cases
-
-    case = RefundCase.objects.filter(pk=case_id).first()
-    if case is not None:
-        stats_update_for_case(case)
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ import httpx
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import AccountEnvironment, CaseStatus, Marketplace
 from refund_desk.cases.models import RefundCase, SellerAccount
+from refund_desk.core.effects import task_named
 from refund_desk.demo.loader import ACCOUNTS
 from refund_desk.integrations.allegro.services import account_connect, token_pair_from_cli
 from refund_desk.payments.services import demo_prepare
@@ -124,8 +125,7 @@ def demo_automation_ensure(account: SellerAccount) -> dict[str, str]:
 
 def open_cases_review_queue(account_names: list[str]) -> int:
     """Queue a review of the open requests of these accounts that no model reviewed yet (idempotent)."""
-    from refund_desk.ai.tasks import review_cases_task
-
+    review_cases = task_named("ai.review_cases")
     ids = list(
         RefundCase.objects.filter(
             account__name__in=account_names,
@@ -136,7 +136,7 @@ def open_cases_review_queue(account_names: list[str]) -> int:
         .values_list("pk", flat=True)
     )
     for start in range(0, len(ids), 200):
-        review_cases_task(ids[start : start + 200])
+        review_cases(ids[start : start + 200])
     return len(ids)
 
 

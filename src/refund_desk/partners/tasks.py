@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from huey.contrib.djhuey import db_task
 
+from refund_desk.core.effects import task
 from refund_desk.core.schedules import periodic
 from refund_desk.partners import services
 
 
-@db_task(retries=0)
+@task("partners.webhook_deliver")
 def webhook_deliver_task(delivery_id: int) -> None:
     delivery = services.webhook_deliver(delivery_id=delivery_id)
     if delivery.status == "PENDING":

@@ -1,23 +1,22 @@
 """Background work of the payments app. Every task takes ids, is idempotent and calls services.
 
-Schedules (all here): outbox sweep every minute (also picks up work a killed worker left behind),
-reconciliation of submitted refunds every 5 minutes, commission claims every hour.
+Periodic jobs (timings in core/schedules.py): the outbox sweep (also picks up work a killed worker left
+behind), reconciliation of submitted refunds, commission claims.
 """
 
 from __future__ import annotations
 
-from huey.contrib.djhuey import db_task
-
+from refund_desk.core.effects import task
 from refund_desk.core.schedules import periodic
 from refund_desk.payments import services
 
 
-@db_task(retries=0)
+@task("payments.refund_execute")
 def refund_execute_task(refund_order_id: int) -> None:
     services.refund_execute(refund_order_id=refund_order_id)
 
 
-@db_task(retries=0)
+@task("payments.commission_claim_file")
 def commission_claim_file_task(claim_id: int) -> None:
     services.commission_claim_file(claim_id=claim_id)
 

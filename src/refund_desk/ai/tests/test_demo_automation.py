@@ -13,6 +13,7 @@ from refund_desk.ai.risk import model as risk_model
 from refund_desk.ai.services import account_automation_set
 from refund_desk.cases.intake import account_get_or_create, case_ingest_customer_return
 from refund_desk.cases.models import RefundCase
+from refund_desk.core import effects
 from refund_desk.demo import live
 from refund_desk.policy.models import RefundPolicy
 from refund_desk.policy.selectors import policy_active
@@ -65,16 +66,14 @@ def test_demo_modes_are_set_once_and_a_supervisors_choice_is_kept() -> None:
 def test_waiting_requests_are_reviewed_once(
     saved_model: risk_model.RiskModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from refund_desk.ai import tasks
-
     queued: list[list[int]] = []
-    task = tasks.review_cases_task
+    task = effects.task_named("ai.review_cases")
 
     def run_now(case_ids: list[int]) -> None:  # what the worker does with the queued task
         queued.append(case_ids)
         task.call_local(case_ids)
 
-    monkeypatch.setattr(tasks, "review_cases_task", run_now)
+    monkeypatch.setitem(effects.TASKS, "ai.review_cases", run_now)
     account = account_get_or_create(name=live.SHADOW_ACCOUNT)
     data = case_file()
     result = case_ingest_customer_return(

@@ -12,7 +12,6 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from refund_desk.ai.tasks import review_cases_after_commit
 from refund_desk.cases.choices import CaseKind, CaseSource, CaseStatus, EventType
 from refund_desk.cases.intake.common import (
     INTAKE_ACTOR,
@@ -38,6 +37,7 @@ from refund_desk.cases.models import (
 )
 from refund_desk.cases.services import COMPLAINT_ANSWER_DAYS, case_add_note, case_due_at, event_append
 from refund_desk.core.calendar import period_end
+from refund_desk.core.effects import run_after_commit
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.integrations.allegro.interface import CheckoutForm, PostPurchaseIssue
 from refund_desk.integrations.allegro.responses import IssueMessage
@@ -318,7 +318,7 @@ def _create_issue_case(parsed: ParsedIssueFile, account: SellerAccount) -> Refun
             "issueType": issue.type,
         },
     )
-    review_cases_after_commit([case.pk])
+    run_after_commit("ai.review_cases", [case.pk])
     _note_unrefunded(case, parsed)
     return case
 

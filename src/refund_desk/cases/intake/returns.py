@@ -10,7 +10,6 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from refund_desk.ai.tasks import review_cases_after_commit
 from refund_desk.cases.choices import CaseKind, CaseSource, CaseStatus, EventType
 from refund_desk.cases.intake.common import (
     INTAKE_ACTOR,
@@ -41,6 +40,7 @@ from refund_desk.cases.models import (
 )
 from refund_desk.cases.services import case_due_at, event_append
 from refund_desk.core.calendar import period_end
+from refund_desk.core.effects import run_after_commit
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.integrations.allegro.interface import CheckoutForm, CustomerReturn
 
@@ -383,7 +383,9 @@ def _ingest_chunk(parsed: list[ParsedCaseFile], account: SellerAccount) -> list[
         else:
             later.append(index)
     pending.write()
-    review_cases_after_commit(case.pk for case in new_cases.values() if case.pk is not None)
+    created = [case.pk for case in new_cases.values() if case.pk is not None]
+    if created:
+        run_after_commit("ai.review_cases", created)
     for index, case in new_cases.items():
         known.fingerprints[case.external_id] = (case.pk, case.fingerprint)
         results[index] = IntakeResult(Outcome.CREATED, case.pk, case.external_id)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from refund_desk.cases.choices import AccountEnvironment
 from refund_desk.cases.models import SellerAccount
 from refund_desk.core.crypto import DecryptionFailed
+from refund_desk.core.effects import queue
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.integrations.allegro.client import AllegroClient
 from refund_desk.integrations.allegro.errors import NeedsReconnect, OAuthError
@@ -88,6 +89,11 @@ def account_connect(
     account.save()
     credentials_store(account=account, tokens=tokens)
     return account
+
+
+def account_sync_queue(*, account: SellerAccount) -> None:
+    """Ask the worker for a sync of the account now, rather than at the next minute."""
+    queue("allegro.sync_account", account.pk)
 
 
 @transaction.atomic

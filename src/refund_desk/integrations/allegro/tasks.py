@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from huey.contrib.djhuey import db_task
-
 from refund_desk.cases.models import SellerAccount
+from refund_desk.core.effects import task
 from refund_desk.core.schedules import periodic
 from refund_desk.integrations.allegro.errors import AllegroError
 from refund_desk.integrations.allegro.selectors import accounts_syncable
@@ -45,12 +44,12 @@ def sync_account(account_id: int) -> None:
         sync_message_threads(account=account, client=client)
 
 
-@db_task(retries=2, retry_delay=30)
+@task("allegro.sync_account", retries=2, retry_delay=30)
 def allegro_sync_account(account_id: int) -> None:
     sync_account(account_id)
 
 
-@db_task()
+@task("allegro.sync_all")
 def allegro_sync_all() -> int:
     """Enqueue a sync for every active, connected account; returns how many were enqueued."""
     ids = list(accounts_syncable().values_list("pk", flat=True))

@@ -27,11 +27,15 @@ from refund_desk.cases.choices import AccountEnvironment
 from refund_desk.cases.models import SellerAccount
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.core.roles import Role, has_role
-from refund_desk.integrations.allegro import tasks
 from refund_desk.integrations.allegro.errors import AllegroError
 from refund_desk.integrations.allegro.models import AllegroCredentials, SyncRun, SyncStream
 from refund_desk.integrations.allegro.oauth import oauth_state, pkce_challenge, pkce_verifier
-from refund_desk.integrations.allegro.services import account_connect, client_for_account, oauth_client_for
+from refund_desk.integrations.allegro.services import (
+    account_connect,
+    account_sync_queue,
+    client_for_account,
+    oauth_client_for,
+)
 
 logger = logging.getLogger("refund_desk.integrations.allegro")
 
@@ -278,6 +282,6 @@ def sync_now(request: HttpRequest, account_id: int) -> HttpResponse:
     if not account.is_active or credentials is None or not credentials.can_call():
         messages.error(request, _("%(name)s is not connected; reconnect it first.") % {"name": account.name})
         return redirect("allegro:accounts")
-    tasks.allegro_sync_account(account.pk)
+    account_sync_queue(account=account)
     messages.success(request, _("A sync of %(name)s was queued.") % {"name": account.name})
     return redirect("allegro:accounts")

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import CaseEvent, RefundCase, SellerAccount
+from refund_desk.core.effects import run_after_commit
 from refund_desk.partners.choices import DeliveryStatus, IssueKind, PartnerKind
 from refund_desk.partners.models import (
     InboundWebhookLog,
@@ -74,14 +75,8 @@ def signature_valid(*, secret: str, header: str, body: bytes, now: float | None 
 
 
 def _enqueue(delivery_ids: list[int]) -> None:
-    def _run() -> None:
-        from refund_desk.partners.tasks import webhook_deliver_task
-
-        for delivery_id in delivery_ids:
-            webhook_deliver_task(delivery_id)
-
-    if delivery_ids:
-        transaction.on_commit(_run)
+    for delivery_id in delivery_ids:
+        run_after_commit("partners.webhook_deliver", delivery_id)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from refund_desk.cases.choices import CaseKind
+from refund_desk.core.effects import run_after_commit
 from refund_desk.payments.choices import CLAIM_OPEN_STATUSES, AlertKind, ClaimStatus, LineType
 from refund_desk.payments.gateway import (
     GatewayClaim,
@@ -33,14 +34,8 @@ DECIDED = frozenset(
 
 
 def _enqueue_file(claim_ids: list[int]) -> None:
-    def _run() -> None:
-        from refund_desk.payments.tasks import commission_claim_file_task
-
-        for claim_id in claim_ids:
-            commission_claim_file_task(claim_id)
-
-    if claim_ids:
-        transaction.on_commit(_run)
+    for claim_id in claim_ids:
+        run_after_commit("payments.commission_claim_file", claim_id)
 
 
 def _returned_quantities(refund: RefundOrder) -> dict[int, int]:

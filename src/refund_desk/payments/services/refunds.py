@@ -15,6 +15,7 @@ from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType, CaseStatus, EventType
 from refund_desk.cases.models import RefundCase
 from refund_desk.cases.services import case_transition, event_append
+from refund_desk.core.effects import run_after_commit
 from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.money import CENT
 from refund_desk.core.roles import Role, has_role
@@ -153,13 +154,7 @@ def _bank_account(case: RefundCase) -> dict[str, str]:
 
 def _queue_outbox(refund: RefundOrder) -> None:
     OutboxMessage.objects.get_or_create(kind="refund.initiate", refund_order=refund)
-
-    def _enqueue() -> None:
-        from refund_desk.payments.tasks import refund_execute_task
-
-        refund_execute_task(refund.pk)
-
-    transaction.on_commit(_enqueue)
+    run_after_commit("payments.refund_execute", refund.pk)
 
 
 def _move_case(case: RefundCase, to: CaseStatus, reason: str, payload: dict[str, Any]) -> None:

@@ -19,9 +19,10 @@ from django.utils import timezone
 
 from refund_desk.cases.models import SellerAccount
 from refund_desk.cases.tests.factories import make_user
+from refund_desk.core import effects
 from refund_desk.core.roles import Role
 from refund_desk.emulator.app import EmulatorApp
-from refund_desk.integrations.allegro import tasks, views
+from refund_desk.integrations.allegro import views
 from refund_desk.integrations.allegro.context import allegro_banner
 from refund_desk.integrations.allegro.models import (
     AllegroCredentials,
@@ -94,7 +95,7 @@ def test_auditor_reads_but_cannot_change(
     desk: Client, shop: SellerAccount, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     queued: list[int] = []
-    monkeypatch.setattr(tasks, "allegro_sync_account", queued.append)
+    monkeypatch.setitem(effects.TASKS, "allegro.sync_account", queued.append)
     _login(desk, Role.AUDITOR)
     page = desk.get(reverse("allegro:accounts"))
     assert page.status_code == 200
@@ -325,7 +326,7 @@ def test_sync_now_enqueues_the_task(
     desk: Client, shop: SellerAccount, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     queued: list[int] = []
-    monkeypatch.setattr(tasks, "allegro_sync_account", queued.append)
+    monkeypatch.setitem(effects.TASKS, "allegro.sync_account", queued.append)
     _login(desk, Role.SUPERVISOR)
     assert desk.get(reverse("allegro:sync", args=[shop.pk])).status_code == 405
     response = desk.post(reverse("allegro:sync", args=[shop.pk]))
