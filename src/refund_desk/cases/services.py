@@ -81,8 +81,13 @@ def case_transition(
     actor: Actor,
     reason: str = "",
     payload: dict[str, Any] | None = None,
+    event_type: EventType = EventType.TRANSITION,
 ) -> RefundCase:
-    """Move a case to another status: lock the row, check the table and the actor, write the event."""
+    """Move a case to another status: lock the row, check the table and the actor, write the event.
+
+    `event_type`: a move that a sync brings (e.g. the return was delivered) is recorded as that sync's
+    one SYNCED event, with the move's from/to status, instead of a TRANSITION.
+    """
     target = CaseStatus(to)
     locked = RefundCase.objects.select_for_update().get(pk=case.pk)
     check_transition_allowed(case=locked, to=target, actor=actor)
@@ -98,7 +103,7 @@ def case_transition(
     locked.save(update_fields=fields)
     event_append(
         case=locked,
-        type=EventType.TRANSITION,
+        type=event_type,
         actor=actor,
         from_status=previous,
         to_status=target,
@@ -112,6 +117,32 @@ def case_transition(
 
 
 PERSON_DECISIONS = frozenset({CaseStatus.APPROVED, CaseStatus.AWAITING_RETURN, CaseStatus.REJECTED})
+
+
+@transaction.atomic
+def case_move_if_allowed(
+    *,
+    case: RefundCase,
+    to: CaseStatus,
+    actor: Actor,
+    reason: str,
+    payload: dict[str, Any] | None = None,
+    otherwise: EventType | None = EventType.NOTE,
+) -> bool:
+    """Move the case to `to` if its lifecycle allows it now; otherwise keep `reason` on the timeline.
+
+    For whatever follows from something that happened elsewhere (a refund paid, a parcel delivered, a
+    review done): the case moves when it can, and when it cannot (it moved on meanwhile, or is already
+    there) the same words are recorded as an event of type `otherwise` (a note by default; None records
+    nothing). The row is locked and read afresh. Returns whether the case moved.
+    """
+    locked = RefundCase.objects.select_for_update().get(pk=case.pk)
+    if locked.status != to and locked.can_transition_to(to):
+        case_transition(case=locked, to=to, actor=actor, reason=reason, payload=payload)
+        return True
+    if otherwise is not None:
+        event_append(case=locked, type=otherwise, actor=actor, reason=reason, payload=payload)
+    return False
 
 
 @transaction.atomic

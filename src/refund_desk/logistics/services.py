@@ -20,7 +20,7 @@ from django.utils.dateparse import parse_datetime
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseStatus, EventType
 from refund_desk.cases.models import CaseItem, RefundCase
-from refund_desk.cases.services import case_transition, event_append
+from refund_desk.cases.services import case_move_if_allowed, event_append
 from refund_desk.core.errors import DomainError, ValidationFailed
 from refund_desk.core.money import CENT
 from refund_desk.logistics.choices import (
@@ -68,14 +68,6 @@ def parcels_sync_from_case(*, case: RefundCase) -> list[Parcel]:
     return created
 
 
-def _move_case(case: RefundCase, to: CaseStatus, reason: str, payload: dict[str, Any]) -> bool:
-    current = RefundCase.objects.get(pk=case.pk)
-    if current.status == to or not current.can_transition_to(to):
-        return False
-    case_transition(case=current, to=to, actor=SYSTEM, reason=reason, payload=payload)
-    return True
-
-
 @transaction.atomic
 def parcel_record_scans(
     *, parcel: Parcel, scans: Sequence[tuple[datetime, str, str]], now: datetime | None = None
@@ -109,19 +101,14 @@ def parcel_record_scans(
     delivered = next((s for s in scans if s[1] == ParcelState.DELIVERED), None)
     if delivered is not None and locked.delivered_at is None:
         locked.delivered_at = delivered[0]
-        if not _move_case(
-            case,
-            CaseStatus.RETURN_RECEIVED,
-            f"return parcel {locked.waybill} delivered",
-            {"parcel": locked.pk, "returnDeliveredAt": delivered[0].isoformat()},
-        ):
-            event_append(
-                case=case,
-                type=EventType.SYNCED,
-                actor=SYSTEM,
-                reason=f"return parcel {locked.waybill} delivered",
-                payload={"parcel": locked.pk, "returnDeliveredAt": delivered[0].isoformat()},
-            )
+        case_move_if_allowed(
+            case=case,
+            to=CaseStatus.RETURN_RECEIVED,
+            actor=SYSTEM,
+            reason=f"return parcel {locked.waybill} delivered",
+            payload={"parcel": locked.pk, "returnDeliveredAt": delivered[0].isoformat()},
+            otherwise=EventType.SYNCED,
+        )
     if fresh and locked.state in PROBLEM_STATES:
         alert_raise(
             kind=AlertKind.PARCEL_PROBLEM,
@@ -312,12 +299,26 @@ def inspection_record(
             InspectionPhoto.objects.create(item=item, image=photo)
     outcomes = {items[f.case_item_id].line_item.external_id: f.outcome for f in findings}
     payload = {"inspection": inspection.pk, "outcomes": outcomes, "suggestion": suggestion}
-    _move_case(locked, CaseStatus.RETURN_RECEIVED, "goods received at the warehouse", payload)
+    case_move_if_allowed(
+        case=locked,
+        to=CaseStatus.RETURN_RECEIVED,
+        actor=SYSTEM,
+        reason="goods received at the warehouse",
+        payload=payload,
+        otherwise=None,
+    )
     if all_ok:
         event_append(
             case=locked, type=EventType.NOTE, actor=actor, reason="inspection: everything OK", payload=payload
         )
-        if _move_case(locked, CaseStatus.APPROVED, "inspection OK: refund released per policy", payload):
+        if case_move_if_allowed(
+            case=locked,
+            to=CaseStatus.APPROVED,
+            actor=SYSTEM,
+            reason="inspection OK: refund released per policy",
+            payload=payload,
+            otherwise=None,
+        ):
             try:
                 with transaction.atomic():
                     refund_order_create(case=locked, actor=SYSTEM, seller_comment="")
@@ -334,8 +335,9 @@ def inspection_record(
             f"{suggestion['deductionTotal']} {suggestion['currency']}"
             + (f", Allegro code {suggestion['rejectionCode']}" if suggestion["rejectionCode"] else "")
         )
-        if not _move_case(locked, CaseStatus.ESCALATED, reason, payload):
-            event_append(case=locked, type=EventType.NOTE, actor=actor, reason=reason, payload=payload)
+        case_move_if_allowed(
+            case=locked, to=CaseStatus.ESCALATED, actor=SYSTEM, reason=reason, payload=payload
+        )
         if any(f.outcome == InspectionOutcome.DAMAGED_IN_TRANSIT for f in findings) and parcel is not None:
             parcel_report_issue(
                 parcel=parcel, kind=IssueKind.PARCEL_DAMAGED, actor=actor, description="damaged in transit"

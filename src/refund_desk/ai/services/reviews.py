@@ -26,7 +26,7 @@ from refund_desk.ai.services.stats import stats_update_for_case
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType, CaseStatus, EventType
 from refund_desk.cases.models import RefundCase, SellerAccount
-from refund_desk.cases.services import case_transition, event_append
+from refund_desk.cases.services import case_move_if_allowed, case_transition, event_append
 from refund_desk.core.errors import DomainError, ValidationFailed
 from refund_desk.policy.engine import Decision, Outcome
 from refund_desk.policy.selectors import case_evaluation, policy_active
@@ -234,12 +234,8 @@ def _review_apply(
     high_risk = scored.probability >= threshold and locked.can_transition_to(CaseStatus.ESCALATED)
     target = CaseStatus.ESCALATED if high_risk else CaseStatus.UNDER_REVIEW
     text = f"for a person: {'; '.join(verdict.reasons)} (risk {scored.probability:.1%}; {words})"
-    if locked.status != target and locked.can_transition_to(target):
-        case_transition(case=locked, to=target, actor=actor, reason=text, payload=payload)
-        review.action = "ESCALATED" if target == CaseStatus.ESCALATED else "LEFT_FOR_PERSON"
-    else:
-        event_append(case=locked, type=EventType.NOTE, actor=actor, reason=text, payload=payload)
-        review.action = "LEFT_FOR_PERSON"
+    moved = case_move_if_allowed(case=locked, to=target, actor=actor, reason=text, payload=payload)
+    review.action = "ESCALATED" if moved and target == CaseStatus.ESCALATED else "LEFT_FOR_PERSON"
     RiskReview.objects.filter(pk=review.pk).update(action=review.action)
     return review
 

@@ -38,7 +38,7 @@ from refund_desk.cases.models import (
     RefundCase,
     SellerAccount,
 )
-from refund_desk.cases.services import case_due_at, event_append
+from refund_desk.cases.services import case_due_at, case_transition, event_append
 from refund_desk.core.calendar import period_end
 from refund_desk.core.effects import run_after_commit
 from refund_desk.core.errors import ValidationFailed
@@ -313,36 +313,22 @@ def _update_case(case: RefundCase, parsed: ParsedCaseFile, known: Known) -> None
     if not changes and case.snapshot != parsed.raw_return:
         changes["details"] = "return details changed"
 
-    from_status = to_status = ""
-    follow_up = FOLLOW_UPS.get(ret.status)
-    if follow_up and case.status == follow_up[0]:
-        from_status, to_status = case.status, follow_up[1]
-        case.status = to_status
     case.external_status = ret.status
     case.snapshot = parsed.raw_return
     case.fingerprint = parsed.fingerprint
     case.reference = ret.referenceNumber or case.reference
     case.updated_at = timezone.now()
-    case.due_at = case_due_at(status=case.status, respond_by=case.respond_by, refund_by=case.refund_by)
-    case.save(
-        update_fields=[
-            "status",
-            "external_status",
-            "snapshot",
-            "fingerprint",
-            "reference",
-            "updated_at",
-            "due_at",
-        ]
-    )
-    event_append(
-        case=case,
-        type=EventType.SYNCED,
-        actor=INTAKE_ACTOR,
-        from_status=from_status,
-        to_status=to_status,
-        payload={"changes": changes},
-    )
+    case.save(update_fields=["external_status", "snapshot", "fingerprint", "reference", "updated_at"])
+    follow_up = FOLLOW_UPS.get(ret.status)
+    payload = {"changes": changes}
+    if follow_up and case.status == follow_up[0]:
+        # The move the change brings goes through the state machine, recorded as this sync's one event.
+        moved = case_transition(
+            case=case, to=follow_up[1], actor=INTAKE_ACTOR, payload=payload, event_type=EventType.SYNCED
+        )
+        case.status, case.due_at = moved.status, moved.due_at
+    else:
+        event_append(case=case, type=EventType.SYNCED, actor=INTAKE_ACTOR, payload=payload)
 
 
 def case_ingest_customer_return(*, data: object, account: SellerAccount) -> IntakeResult:

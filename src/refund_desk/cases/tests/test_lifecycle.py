@@ -12,7 +12,13 @@ from refund_desk.cases.choices import ActorType, CaseStatus, EventType
 from refund_desk.cases.intake import cases_import
 from refund_desk.cases.lifecycle import ALLOWED_TRANSITIONS, OPEN_STATUSES
 from refund_desk.cases.models import CaseEvent, RefundCase
-from refund_desk.cases.services import FAR_FUTURE, case_add_note, case_note_vanished, case_transition
+from refund_desk.cases.services import (
+    FAR_FUTURE,
+    case_add_note,
+    case_move_if_allowed,
+    case_note_vanished,
+    case_transition,
+)
 from refund_desk.cases.tests.factories import case_file, imported_case, make_account, make_user
 from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.roles import Role
@@ -155,3 +161,68 @@ def test_a_vanished_allegro_object_is_noted_once_per_object(case: RefundCase) ->
     assert order.reason.startswith("Allegro no longer knows order o-1 ")
     case.refresh_from_db()
     assert case.status == status and case.events.count() == events_before + 2
+
+
+SYSTEM = Actor.system("payments")
+
+
+@pytest.mark.parametrize(("start", "target"), [(a, b) for a, b in LEGAL if b != CaseStatus.REJECTED])
+def test_move_if_allowed_moves_a_case_the_lifecycle_lets_move(
+    case: RefundCase, start: CaseStatus, target: CaseStatus
+) -> None:
+    """Every legal move a system actor may make (automation never rejects)."""
+    _force_status(case, start)
+    before = CaseEvent.objects.filter(case=case).count()
+    assert case_move_if_allowed(case=case, to=target, actor=SYSTEM, reason="refund paid", payload={"x": 1})
+    case.refresh_from_db()
+    assert case.status == target
+    event = CaseEvent.objects.filter(case=case).order_by("-id").first()
+    assert event is not None
+    assert (event.type, event.from_status, event.to_status, event.reason, event.payload) == (
+        EventType.TRANSITION,
+        start,
+        target,
+        "refund paid",
+        {"x": 1},
+    )
+    assert CaseEvent.objects.filter(case=case).count() == before + 1
+
+
+def test_move_if_allowed_keeps_the_reason_as_a_note_when_the_case_cannot_move(case: RefundCase) -> None:
+    _force_status(case, CaseStatus.CLOSED)
+    assert not case_move_if_allowed(case=case, to=CaseStatus.REFUNDED, actor=SYSTEM, reason="Allegro paid")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED
+    note = CaseEvent.objects.filter(case=case).order_by("-id").first()
+    assert note is not None
+    assert (note.type, note.reason, note.actor_label, note.to_status) == (
+        EventType.NOTE,
+        "Allegro paid",
+        "payments",
+        "",
+    )
+
+
+def test_move_if_allowed_notes_a_case_already_there_and_may_record_nothing(case: RefundCase) -> None:
+    _force_status(case, CaseStatus.REFUND_PENDING)
+    assert not case_move_if_allowed(
+        case=case,
+        to=CaseStatus.REFUND_PENDING,
+        actor=SYSTEM,
+        reason="second refund",
+        otherwise=EventType.SYNCED,
+    )
+    assert CaseEvent.objects.filter(case=case).order_by("-id").values_list("type", flat=True)[0] == "SYNCED"
+    before = CaseEvent.objects.filter(case=case).count()
+    assert not case_move_if_allowed(
+        case=case, to=CaseStatus.CLOSED, actor=SYSTEM, reason="nothing", otherwise=None
+    )
+    assert CaseEvent.objects.filter(case=case).count() == before
+
+
+def test_move_if_allowed_reads_the_row_afresh(case: RefundCase) -> None:
+    """A stale in-memory case does not fool it: the lifecycle is checked against the stored status."""
+    stale = RefundCase.objects.get(pk=case.pk)
+    _force_status(case, CaseStatus.APPROVED)
+    assert case_move_if_allowed(case=stale, to=CaseStatus.REFUND_PENDING, actor=SYSTEM, reason="paying")
+    assert RefundCase.objects.get(pk=case.pk).status == CaseStatus.REFUND_PENDING

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from refund_desk.cases.choices import CaseStatus
 from refund_desk.cases.models import SellerAccount
+from refund_desk.cases.services import case_move_if_allowed
 from refund_desk.payments.choices import AlertKind, OutboxStatus, RefundMethod, RefundStatus
 from refund_desk.payments.gateway import (
     GatewayError,
@@ -30,7 +31,7 @@ from refund_desk.payments.gateway import (
 from refund_desk.payments.models import OutboxMessage, RefundOrder
 from refund_desk.payments.services.alerts import alert_raise
 from refund_desk.payments.services.ledger import refund_release
-from refund_desk.payments.services.refunds import _move_case, refund_emit
+from refund_desk.payments.services.refunds import SYSTEM, refund_emit
 
 logger = logging.getLogger("refund_desk.payments")
 
@@ -176,17 +177,24 @@ def _apply_allegro_state(refund: RefundOrder, remote: GatewayRefund, now: dateti
         return
     case = refund.case
     if refund.status == RefundStatus.SUCCESS:
-        _move_case(
-            case,
-            CaseStatus.REFUNDED,
-            f"Allegro paid {refund.total:.2f} {refund.currency}",
-            {"refundOrder": refund.pk},
+        case_move_if_allowed(
+            case=case,
+            to=CaseStatus.REFUNDED,
+            actor=SYSTEM,
+            reason=f"Allegro paid {refund.total:.2f} {refund.currency}",
+            payload={"refundOrder": refund.pk},
         )
         refund_emit(refund, "refund.succeeded")
         _after_success(refund)
     elif refund.status in (RefundStatus.CANCELED, RefundStatus.FAILED):
         refund_release(refund)
-        _move_case(case, CaseStatus.APPROVED, refund.error_message, {"refundOrder": refund.pk})
+        case_move_if_allowed(
+            case=case,
+            to=CaseStatus.APPROVED,
+            actor=SYSTEM,
+            reason=refund.error_message,
+            payload={"refundOrder": refund.pk},
+        )
         alert_raise(
             kind=AlertKind.REFUND_CANCELED
             if refund.status == RefundStatus.CANCELED
@@ -245,11 +253,12 @@ def refund_record_rejection(*, message_id: int, error: GatewayError) -> RefundOr
         refund.finished_at = refund.updated_at = now
         refund.save()
         refund_release(refund)
-        _move_case(
-            refund.case,
-            CaseStatus.APPROVED,
-            refund.error_message,
-            {"refundOrder": refund.pk, "codes": error.codes},
+        case_move_if_allowed(
+            case=refund.case,
+            to=CaseStatus.APPROVED,
+            actor=SYSTEM,
+            reason=refund.error_message,
+            payload={"refundOrder": refund.pk, "codes": error.codes},
         )
         alert_raise(
             kind=AlertKind.REFUND_FAILED,

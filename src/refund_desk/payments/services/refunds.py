@@ -14,7 +14,7 @@ from django.utils import timezone
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType, CaseStatus, EventType
 from refund_desk.cases.models import RefundCase
-from refund_desk.cases.services import case_transition, event_append
+from refund_desk.cases.services import case_move_if_allowed, event_append
 from refund_desk.core.effects import run_after_commit
 from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.money import CENT
@@ -157,16 +157,6 @@ def _queue_outbox(refund: RefundOrder) -> None:
     run_after_commit("payments.refund_execute", refund.pk)
 
 
-def _move_case(case: RefundCase, to: CaseStatus, reason: str, payload: dict[str, Any]) -> None:
-    current = RefundCase.objects.get(pk=case.pk)
-    if current.status == to:
-        return
-    if current.can_transition_to(to):
-        case_transition(case=current, to=to, actor=SYSTEM, reason=reason, payload=payload)
-    else:
-        event_append(case=current, type=EventType.NOTE, actor=SYSTEM, reason=reason, payload=payload)
-
-
 def _release_to_payment(refund: RefundOrder) -> None:
     """The approved refund goes out: to the outbox (Allegro) or to the bank-transfer list (MANUAL)."""
     if refund.method == RefundMethod.BANK_TRANSFER:
@@ -177,11 +167,12 @@ def _release_to_payment(refund: RefundOrder) -> None:
         refund.status = RefundStatus.PLANNED
         refund.save(update_fields=["status", "updated_at"])
         _queue_outbox(refund)
-    _move_case(
-        refund.case,
-        CaseStatus.REFUND_PENDING,
-        f"refund of {refund.total:.2f} {refund.currency} on its way",
-        {"refundOrder": refund.pk, "method": refund.method},
+    case_move_if_allowed(
+        case=refund.case,
+        to=CaseStatus.REFUND_PENDING,
+        actor=SYSTEM,
+        reason=f"refund of {refund.total:.2f} {refund.currency} on its way",
+        payload={"refundOrder": refund.pk, "method": refund.method},
     )
 
 

@@ -17,13 +17,13 @@ from django.utils import timezone
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType, CaseStatus, EventType
 from refund_desk.cases.models import SellerAccount
-from refund_desk.cases.services import event_append
+from refund_desk.cases.services import case_move_if_allowed, event_append
 from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.roles import Role, has_role
 from refund_desk.payments.choices import RefundMethod, RefundStatus, TransferFormat
 from refund_desk.payments.models import AccountPaymentSettings, RefundOrder, TransferBatch
 from refund_desk.payments.services.claims import commission_claims_plan
-from refund_desk.payments.services.refunds import _move_case, refund_emit
+from refund_desk.payments.services.refunds import SYSTEM, refund_emit
 
 PAIN_001 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
 CSV_HEADER = ["reference", "beneficiary", "account", "swift", "amount", "currency", "title"]
@@ -174,11 +174,12 @@ def refund_manual_confirm(*, refund: RefundOrder, actor: Actor) -> RefundOrder:
     locked.status = RefundStatus.SUCCESS
     locked.finished_at = locked.updated_at = now
     locked.save(update_fields=["status", "finished_at", "updated_at"])
-    _move_case(
-        locked.case,
-        CaseStatus.REFUNDED,
-        f"bank transfer of {locked.total:.2f} {locked.currency} confirmed by {actor.label}",
-        {"refundOrder": locked.pk},
+    case_move_if_allowed(
+        case=locked.case,
+        to=CaseStatus.REFUNDED,
+        actor=SYSTEM,
+        reason=f"bank transfer of {locked.total:.2f} {locked.currency} confirmed by {actor.label}",
+        payload={"refundOrder": locked.pk},
     )
     refund_emit(locked, "refund.succeeded")
     commission_claims_plan(refund=locked)
