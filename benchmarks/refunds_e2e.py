@@ -140,13 +140,13 @@ def main() -> None:
         from refund_desk.cases.models import RefundCase
         from refund_desk.cases.services import case_transition
         from refund_desk.integrations.allegro.client import AllegroClient
+        from refund_desk.integrations.allegro.gateway import AllegroGateway
         from refund_desk.integrations.allegro.oauth import TokenPair
         from refund_desk.integrations.allegro.services import account_connect, client_for_account
         from refund_desk.integrations.allegro.sync import sync_customer_returns
         from refund_desk.payments import services
-        from refund_desk.payments.allegro_gateway import AllegroGateway
         from refund_desk.payments.choices import OutboxStatus, RefundStatus
-        from refund_desk.payments.gateway import gateway_override
+        from refund_desk.payments.gateway import refund_gateway
         from refund_desk.payments.models import OutboxMessage, RefundOrder
         from refund_desk.payments.services.refunds import ENGINE_PAYS
         from refund_desk.policy.selectors import case_evaluation
@@ -202,7 +202,7 @@ def main() -> None:
 
             fast_forwards = 0
             skipped_wait = timedelta(0)
-            with gateway_override(AllegroGateway(client_factory=production_client)):
+            with refund_gateway.override(AllegroGateway(client_factory=production_client)):
                 t0 = time.monotonic()
                 for case in cases:
                     services.refund_order_create(case=case, actor=system)

@@ -218,7 +218,6 @@ QUEUE_PAGE_SIZE = env.int("QUEUE_PAGE_SIZE", default=50)
 ALLEGRO_SYNC_LOOKBACK_DAYS = env.int("ALLEGRO_SYNC_LOOKBACK_DAYS", default=30)
 
 # Payments and logistics
-PAYMENTS_GATEWAY = env.str("PAYMENTS_GATEWAY", default="refund_desk.payments.allegro_gateway.AllegroGateway")
 # Four-eyes approval above these amounts per currency, unless an account sets its own.
 PAYMENTS_APPROVAL_THRESHOLDS: dict[str, str] = env.json("PAYMENTS_APPROVAL_THRESHOLDS", default={})
 LOGISTICS_STALE_PARCEL_DAYS = env.int("LOGISTICS_STALE_PARCEL_DAYS", default=5)

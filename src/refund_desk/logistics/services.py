@@ -23,6 +23,7 @@ from refund_desk.cases.models import CaseItem, RefundCase
 from refund_desk.cases.services import case_move_if_allowed, event_append
 from refund_desk.core.errors import DomainError, ValidationFailed
 from refund_desk.core.money import CENT
+from refund_desk.core.ports import GatewayError
 from refund_desk.logistics.choices import (
     NOT_YET_DISPATCHED,
     OUTCOME_SUGGESTIONS,
@@ -31,11 +32,11 @@ from refund_desk.logistics.choices import (
     InspectionSource,
     ParcelState,
 )
+from refund_desk.logistics.gateway import tracking_gateway
 from refund_desk.logistics.models import Inspection, InspectionItem, InspectionPhoto, Parcel, TrackingEvent
 from refund_desk.partners.choices import IssueKind
 from refund_desk.partners.services import partner_for_carrier, partner_issue_record
 from refund_desk.payments.choices import AlertKind
-from refund_desk.payments.gateway import GatewayError, gateway_get
 from refund_desk.payments.services import alert_raise, refund_order_create
 from refund_desk.policy.selectors import policy_active
 
@@ -135,7 +136,7 @@ def parcels_track(*, parcels: Sequence[Parcel] | None = None, now: datetime | No
     groups: dict[tuple[int, str], list[Parcel]] = defaultdict(list)
     for parcel in todo:
         groups[(parcel.case.account_id, parcel.carrier_id)].append(parcel)
-    gateway = gateway_get()
+    gateway = tracking_gateway.get()
     updated = 0
     for (_, carrier_id), group in groups.items():
         account = group[0].case.account

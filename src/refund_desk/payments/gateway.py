@@ -1,23 +1,25 @@
-"""The payments app's port to Allegro: what it needs (refunds, refund claims, parcel tracking), typed.
+"""The payments app's port to the marketplace: refunds and commission refund claims, typed.
 
-Production uses `allegro_gateway.AllegroGateway` (the integrations client); tests use `fake.FakeGateway`.
-Errors are split by what the caller should do: retry with the same commandId, stop and tell a person,
-or treat the id as unknown.
+The Allegro integration provides `refund_gateway` (integrations/allegro/gateway.py); unit tests override
+it with an in-memory fake. Errors (`core.ports`) are split by what the caller should do: retry with the
+same commandId, stop and tell a person, or treat the id as unknown.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from django.conf import settings
-
 from refund_desk.cases.models import SellerAccount
+from refund_desk.core.ports import (
+    GatewayError,
+    GatewayNotFound,
+    GatewayRejected,
+    GatewayUnavailable,
+    Port,
+)
 
 # Allegro refund statuses after which nothing will change any more.
 FINAL_REFUND_STATUSES = frozenset({"SUCCESS", "CANCELED", "VALIDATE_FAILED"})
@@ -55,19 +57,6 @@ class GatewayClaim:
 
 
 @dataclass(frozen=True, slots=True)
-class TrackingScan:
-    occurred_at: datetime
-    code: str
-    description: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class WaybillHistory:
-    waybill: str
-    scans: tuple[TrackingScan, ...] = field(default_factory=tuple)
-
-
-@dataclass(frozen=True, slots=True)
 class RecentRefunds:
     """The account's refunds since a moment, newest first; `complete` is False when paging stopped early."""
 
@@ -76,28 +65,7 @@ class RecentRefunds:
     calls: int
 
 
-class GatewayError(Exception):
-    """Base of every gateway failure; `message` is technical, `user_message` is for the agent."""
-
-    def __init__(self, message: str, *, codes: Sequence[str] = (), user_message: str = ""):
-        super().__init__(message)
-        self.codes = list(codes)
-        self.user_message = user_message
-
-
-class GatewayUnavailable(GatewayError):
-    """5xx, 429, timeout or dropped connection: Allegro may or may not have acted. Retry, same commandId."""
-
-
-class GatewayRejected(GatewayError):
-    """422 (or another 4xx business refusal): Allegro will not do this; a person must look."""
-
-
-class GatewayNotFound(GatewayError):
-    """404: the payment, claim or carrier is unknown to Allegro."""
-
-
-class Gateway(Protocol):
+class RefundGateway(Protocol):
     def initiate_refund(
         self, account: SellerAccount, command_id: str, payload: dict[str, Any]
     ) -> GatewayRefund: ...
@@ -114,30 +82,18 @@ class Gateway(Protocol):
         self, account: SellerAccount, *, offer_id: str | None = None
     ) -> list[GatewayClaim]: ...
 
-    def tracking(
-        self, account: SellerAccount, carrier_id: str, waybills: Sequence[str]
-    ) -> list[WaybillHistory]: ...
 
+refund_gateway: Port[RefundGateway] = Port("payments.refund_gateway")
 
-_override: list[Gateway] = []
-
-
-def gateway_get() -> Gateway:
-    """The gateway in use: a test override, else settings.PAYMENTS_GATEWAY (dotted path to a class)."""
-    if _override:
-        return _override[-1]
-    dotted = getattr(settings, "PAYMENTS_GATEWAY", "refund_desk.payments.allegro_gateway.AllegroGateway")
-    module_name, _, class_name = dotted.rpartition(".")
-    gateway_class = getattr(importlib.import_module(module_name), class_name)
-    gateway: Gateway = gateway_class()
-    return gateway
-
-
-@contextmanager
-def gateway_override(gateway: Gateway) -> Iterator[Gateway]:
-    """Use `gateway` for every call inside the block (tests, the emulator demo)."""
-    _override.append(gateway)
-    try:
-        yield gateway
-    finally:
-        _override.remove(gateway)
+__all__ = [
+    "FINAL_REFUND_STATUSES",
+    "GatewayClaim",
+    "GatewayError",
+    "GatewayNotFound",
+    "GatewayRefund",
+    "GatewayRejected",
+    "GatewayUnavailable",
+    "RecentRefunds",
+    "RefundGateway",
+    "refund_gateway",
+]

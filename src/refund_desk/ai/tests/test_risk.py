@@ -26,9 +26,8 @@ from refund_desk.cases.services import case_transition
 from refund_desk.cases.tests.factories import make_user
 from refund_desk.core.roles import Role
 from refund_desk.demo.history import generate_history
-from refund_desk.payments.fake import FakeGateway
-from refund_desk.payments.gateway import gateway_override
 from refund_desk.payments.models import RefundOrder
+from refund_desk.payments.tests.fakes import FakeGateway, gateway_override
 from refund_desk.policy import services as policy_services
 from refund_desk.policy.tests.builders import case as case_file
 

@@ -5,3 +5,12 @@ class AllegroConfig(AppConfig):
     name = "refund_desk.integrations.allegro"
     label = "allegro"
     verbose_name = "Allegro integration"
+
+    def ready(self) -> None:
+        # The apps that reach Allegro declare what they need; this integration provides it.
+        from refund_desk.integrations.allegro.gateway import AllegroGateway
+        from refund_desk.logistics.gateway import tracking_gateway
+        from refund_desk.payments.gateway import refund_gateway
+
+        refund_gateway.provide(AllegroGateway)
+        tracking_gateway.provide(AllegroGateway)

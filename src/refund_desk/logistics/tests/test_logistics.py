@@ -16,9 +16,9 @@ from refund_desk.logistics.models import Inspection, Parcel
 from refund_desk.partners.choices import IssueKind
 from refund_desk.partners.models import PartnerIssue
 from refund_desk.payments.choices import AlertKind, RefundStatus
-from refund_desk.payments.fake import FakeGateway
 from refund_desk.payments.models import Alert, RefundOrder
 from refund_desk.payments.tests.conftest import SYSTEM, ingest
+from refund_desk.payments.tests.fakes import FakeGateway
 from refund_desk.policy.tests.builders import case as case_file
 from refund_desk.policy.tests.builders import customer_return
 

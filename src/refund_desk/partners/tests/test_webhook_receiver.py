@@ -25,8 +25,8 @@ from refund_desk.partners import services
 from refund_desk.partners.choices import DeliveryStatus
 from refund_desk.partners.models import WebhookAttempt, WebhookDelivery
 from refund_desk.payments import services as payments
-from refund_desk.payments.fake import FakeGateway
 from refund_desk.payments.tests.conftest import SYSTEM, ingest
+from refund_desk.payments.tests.fakes import FakeGateway
 from refund_desk.policy.tests.builders import case as case_file
 
 

@@ -18,8 +18,8 @@ from refund_desk.cases.services import case_transition
 from refund_desk.partners import selectors, services
 from refund_desk.partners.choices import DeliveryStatus, IssueKind, PartnerKind
 from refund_desk.partners.models import InboundWebhookLog, Partner, WebhookAttempt, WebhookDelivery
-from refund_desk.payments.fake import FakeGateway
 from refund_desk.payments.tests.conftest import SYSTEM, ingest
+from refund_desk.payments.tests.fakes import FakeGateway
 from refund_desk.policy.tests.builders import case as case_file
 
 SECRET = "s3cret"

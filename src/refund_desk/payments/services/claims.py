@@ -18,7 +18,7 @@ from refund_desk.payments.gateway import (
     GatewayNotFound,
     GatewayRejected,
     GatewayUnavailable,
-    gateway_get,
+    refund_gateway,
 )
 from refund_desk.payments.models import CommissionClaim, RefundOrder
 from refund_desk.payments.services.alerts import alert_raise
@@ -112,7 +112,7 @@ def commission_claim_file(*, claim_id: int, now: datetime | None = None) -> Comm
     claim = CommissionClaim.objects.select_related("account", "line_item").get(pk=claim_id)
     if claim.status != ClaimStatus.PLANNED:
         return claim
-    gateway = gateway_get()
+    gateway = refund_gateway.get()
     if moment > claim.deadline_at:
         return _claim_finish(claim_id, ClaimStatus.MISSED, "the 45 days after purchase have passed", moment)
     try:
@@ -188,7 +188,7 @@ def commission_claim_refresh(*, claim_id: int, now: datetime | None = None) -> C
     if claim.status not in CLAIM_OPEN_STATUSES or not claim.allegro_claim_id:
         return claim
     try:
-        remote = gateway_get().get_refund_claim(claim.account, claim.allegro_claim_id)
+        remote = refund_gateway.get().get_refund_claim(claim.account, claim.allegro_claim_id)
     except GatewayNotFound:
         return _claim_finish(claim_id, ClaimStatus.CANCELLED, "Allegro no longer knows this claim", moment)
     except GatewayError as exc:

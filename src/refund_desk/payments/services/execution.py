@@ -26,7 +26,7 @@ from refund_desk.payments.gateway import (
     GatewayRefund,
     GatewayRejected,
     GatewayUnavailable,
-    gateway_get,
+    refund_gateway,
 )
 from refund_desk.payments.models import OutboxMessage, RefundOrder
 from refund_desk.payments.services.alerts import alert_raise
@@ -287,7 +287,9 @@ def refund_execute(*, refund_order_id: int, now: datetime | None = None) -> Refu
     if refund.status != RefundStatus.PLANNED or refund.method != RefundMethod.ALLEGRO:
         return refund_record_response_noop(message_id=claimed.pk)
     try:
-        remote = gateway_get().initiate_refund(refund.account, str(refund.command_id), refund_payload(refund))
+        remote = refund_gateway.get().initiate_refund(
+            refund.account, str(refund.command_id), refund_payload(refund)
+        )
     except GatewayUnavailable as exc:
         logger.info(
             "refund #%s: Allegro unavailable (%s); will retry with the same commandId", refund.pk, exc
@@ -364,7 +366,7 @@ def refund_reconcile(*, refund_order_id: int) -> RefundOrder:
     if refund.status != RefundStatus.SUBMITTED:
         return refund
     try:
-        remote_all = gateway_get().list_refunds(refund.account, refund.order.external_id)
+        remote_all = refund_gateway.get().list_refunds(refund.account, refund.order.external_id)
     except GatewayError as exc:
         _postpone([refund.pk], exc)
         return refund
@@ -381,7 +383,7 @@ def _reconcile_from_listing(account: SellerAccount, refunds: list[RefundOrder]) 
     """
     since = min(r.submitted_at or r.created_at for r in refunds) - LISTING_LOOKBACK
     try:
-        recent = gateway_get().recent_refunds(account, since=since, max_pages=LISTING_MAX_PAGES)
+        recent = refund_gateway.get().recent_refunds(account, since=since, max_pages=LISTING_MAX_PAGES)
     except GatewayError as exc:
         _postpone([r.pk for r in refunds], exc)
         return []

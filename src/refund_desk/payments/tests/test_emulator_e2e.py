@@ -21,17 +21,18 @@ from refund_desk.emulator import build_app
 from refund_desk.emulator.app import EmulatorApp
 from refund_desk.emulator.ledger import ledger_report
 from refund_desk.emulator.scenario import Rates
+from refund_desk.integrations.allegro import gateway as allegro_gateway
 from refund_desk.integrations.allegro.client import AllegroClient, RetryPolicy
+from refund_desk.integrations.allegro.gateway import AllegroGateway
 from refund_desk.integrations.allegro.oauth import TokenPair
 from refund_desk.integrations.allegro.ratelimit import BreakerRegistry, CircuitBreaker, RateLimiter
 from refund_desk.integrations.allegro.services import account_connect, client_for_account
 from refund_desk.integrations.allegro.sync import sync_customer_returns
-from refund_desk.payments import allegro_gateway, services
-from refund_desk.payments.allegro_gateway import AllegroGateway
+from refund_desk.payments import services
 from refund_desk.payments.choices import AlertKind, OutboxStatus, RefundMethod, RefundStatus
-from refund_desk.payments.gateway import gateway_override
 from refund_desk.payments.models import Alert, OutboxMessage, RefundOrder
 from refund_desk.payments.services.refunds import ENGINE_PAYS
+from refund_desk.payments.tests.fakes import gateway_override
 from refund_desk.policy.selectors import case_evaluation
 
 pytestmark = pytest.mark.django_db

@@ -13,10 +13,10 @@ from refund_desk.cases.models import RefundCase, SellerAccount
 from refund_desk.cases.services import case_transition
 from refund_desk.payments import services
 from refund_desk.payments.choices import RefundStatus
-from refund_desk.payments.fake import FakeGateway
 from refund_desk.payments.models import RefundOrder
 from refund_desk.payments.services import execution
 from refund_desk.payments.tests.conftest import SYSTEM, ingest
+from refund_desk.payments.tests.fakes import FakeGateway
 from refund_desk.policy.tests.builders import case as case_file
 from refund_desk.policy.tests.builders import customer_return, line, order
 

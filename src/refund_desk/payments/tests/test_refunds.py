@@ -16,7 +16,6 @@ from refund_desk.cases.models import CaseEvent, RefundCase, SellerAccount
 from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.payments import services
 from refund_desk.payments.choices import AlertKind, OutboxStatus, RefundMethod, RefundStatus
-from refund_desk.payments.fake import FakeGateway, FakeRefund
 from refund_desk.payments.models import (
     AccountPaymentSettings,
     Alert,
@@ -28,6 +27,7 @@ from refund_desk.payments.models import (
 from refund_desk.payments.services import execution
 from refund_desk.payments.services.ledger import OverRefund
 from refund_desk.payments.services.refunds import LineSpec
+from refund_desk.payments.tests.fakes import FakeGateway, FakeRefund
 
 
 class Crash(BaseException):

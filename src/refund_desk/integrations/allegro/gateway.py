@@ -1,4 +1,4 @@
-"""The production gateway: the integrations Allegro client behind the payments `Gateway` protocol.
+"""The Allegro client behind the ports of payments (refunds, commission claims) and logistics (tracking).
 
 The client already retries 5xx/429/timeouts inside one call (for POST /payments/refunds too, because
 the body carries a commandId); what it still raises after its retries becomes GatewayUnavailable, and
@@ -13,22 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 from refund_desk.cases.models import SellerAccount
+from refund_desk.core.ports import GatewayError, GatewayNotFound, GatewayRejected, GatewayUnavailable
 from refund_desk.integrations.allegro import errors
 from refund_desk.integrations.allegro.client import AllegroClient
 from refund_desk.integrations.allegro.interface import Price
 from refund_desk.integrations.allegro.responses import RefundClaim, RefundDetails
 from refund_desk.integrations.allegro.services import client_for_account
-from refund_desk.payments.gateway import (
-    GatewayClaim,
-    GatewayError,
-    GatewayNotFound,
-    GatewayRefund,
-    GatewayRejected,
-    GatewayUnavailable,
-    RecentRefunds,
-    TrackingScan,
-    WaybillHistory,
-)
+from refund_desk.logistics.gateway import TrackingScan, WaybillHistory
+from refund_desk.payments.gateway import GatewayClaim, GatewayRefund, RecentRefunds
 
 CLAIMS_PAGE = 100
 REFUNDS_PAGE = 100
@@ -78,7 +70,7 @@ def _claim(claim: RefundClaim) -> GatewayClaim:
 
 
 class AllegroGateway:
-    """Gateway over `AllegroClient`, one client per call (tokens come from the database).
+    """Refunds, claims and tracking over `AllegroClient`, one client per call (tokens come from the database).
 
     `client_factory` builds the client for an account; the default is the production one. Tests and the
     benchmark pass a factory over the in-process emulator (`httpx.WSGITransport`) or a local port.

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -21,16 +22,9 @@ from typing import Any
 from django.utils import timezone
 
 from refund_desk.cases.models import Order, SellerAccount
-from refund_desk.payments.gateway import (
-    GatewayClaim,
-    GatewayNotFound,
-    GatewayRefund,
-    GatewayRejected,
-    GatewayUnavailable,
-    RecentRefunds,
-    TrackingScan,
-    WaybillHistory,
-)
+from refund_desk.core.ports import GatewayNotFound, GatewayRejected, GatewayUnavailable
+from refund_desk.logistics.gateway import TrackingScan, WaybillHistory, tracking_gateway
+from refund_desk.payments.gateway import GatewayClaim, GatewayRefund, RecentRefunds, refund_gateway
 
 BEFORE = ("5xx", "429", "timeout")
 AFTER = "drop_after"
@@ -337,3 +331,11 @@ class FakeGateway:
             WaybillHistory(waybill=w, scans=tuple(self.tracking_data.get((carrier_id, w), [])))
             for w in waybills
         ]
+
+
+@contextmanager
+def gateway_override(gateway: Any) -> Iterator[Any]:
+    """Serve refunds, claims and tracking from `gateway` (a FakeGateway, or an AllegroGateway over the
+    emulator) inside the block."""
+    with refund_gateway.override(gateway), tracking_gateway.override(gateway):
+        yield gateway
