@@ -17,7 +17,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from refund_desk.policy.engine import STATUTORY_DEFAULT, CaseInput, evaluate, parse_case, policy_from_document
+from refund_desk.integrations.allegro.documents import parse_case
+from refund_desk.policy.engine import STATUTORY_DEFAULT, CaseInput, evaluate, policy_from_document
 from refund_desk.policy.tests.builders import case, claim, customer_return, order
 
 MARKETPLACES = ("allegro-pl", "allegro-cz", "allegro-sk", "allegro-hu")

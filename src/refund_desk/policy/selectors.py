@@ -17,6 +17,7 @@ from django.utils import timezone
 from refund_desk.cases.choices import CaseSource, CaseStatus
 from refund_desk.cases.models import CaseEvent, RefundCase, SellerAccount
 from refund_desk.core.errors import ValidationFailed
+from refund_desk.policy.documents import case_documents
 from refund_desk.policy.engine import (
     STATUTORY_DEFAULT,
     CaseInput,
@@ -24,7 +25,6 @@ from refund_desk.policy.engine import (
     Evaluation,
     Policy,
     evaluate,
-    parse_case,
     policy_from_document,
 )
 from refund_desk.policy.engine.law import BUYER_FREQUENCY_WINDOW_DAYS
@@ -146,7 +146,7 @@ def case_document(case: RefundCase) -> dict[str, Any]:
 def case_input(case: RefundCase, *, now: datetime | None = None) -> CaseInput | None:
     """Engine input for a stored case; None when its snapshots no longer validate."""
     try:
-        return parse_case(case_document(case), now=now or timezone.now())
+        return case_documents.get().parse(case_document(case), now=now or timezone.now())
     except ValidationFailed:
         return None
 

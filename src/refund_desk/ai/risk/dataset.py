@@ -19,6 +19,8 @@ from refund_desk.ai.risk.features import (
     feature_vector,
 )
 from refund_desk.demo.history import HistoryRequest
+from refund_desk.policy.documents import case_documents
+from refund_desk.policy.engine import Decision, evaluate
 
 Reader = Callable[[str, str], CommentReading]
 
@@ -101,9 +103,7 @@ def history_features(request: HistoryRequest, read: Reader) -> np.ndarray:
 
 def engine_eligible(request: HistoryRequest, policy: Any) -> bool:
     """Would the policy engine let automation approve this request (decision REFUND or AWAIT_RETURN)?"""
-    from refund_desk.policy.engine import Decision, evaluate, parse_case
-
-    case = parse_case(request.case_file, now=request.opened_at + timedelta(hours=1))
+    case = case_documents.get().parse(request.case_file, now=request.opened_at + timedelta(hours=1))
     return evaluate(case, policy, lang="en").decision in (Decision.REFUND, Decision.AWAIT_RETURN)
 
 

@@ -128,7 +128,7 @@ def test_the_stored_case_is_what_the_policy_engine_reads_as_an_issue() -> None:
 
     assert document["issue"]["id"] == case.external_id and "customerReturn" not in document
     parsed = case_input(case, now=OPENED)
-    assert parsed is not None and parsed.issue is not None and parsed.issue.type == "CLAIM"
+    assert parsed is not None and parsed.issue is not None and parsed.issue.claim
 
 
 def test_without_decision_due_date_the_marketplace_complaint_period_applies() -> None:

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from refund_desk.core.calendar import period_end, zone_for
 from refund_desk.core.money import Money
-from refund_desk.integrations.allegro.interface import PostPurchaseIssue
 from refund_desk.policy.engine import law
+from refund_desk.policy.engine.inputs import IssueInput, IssueStatus
 from refund_desk.policy.engine.messages import expectation_label
 from refund_desk.policy.engine.policy import Policy
 from refund_desk.policy.engine.result import Decision, Evaluation, Outcome, RefundLine
@@ -32,7 +32,7 @@ def evaluate_complaint(run: Run) -> Evaluation:
     assert issue is not None
     marketplace = case.marketplace
     check_paid(run)
-    if issue.type != "CLAIM":
+    if not issue.claim:
         run.add("complaint.type", Outcome.ESCALATE, "complaint.type.dispute")
         return finish(
             run,
@@ -47,13 +47,12 @@ def evaluate_complaint(run: Run) -> Evaluation:
         )
     run.add("complaint.type", Outcome.INFO, "complaint.type.claim")
     respond_by = _complaint_deadline(issue, policy, marketplace, run.now)
-    status = issue.status or "CLAIM_SUBMITTED"
     overdue = run.now > respond_by
     granted_at: datetime | None = None
-    if status == "CLAIM_REJECTED":
+    if issue.status == IssueStatus.REJECTED:
         run.add("complaint.deadline", Outcome.INFO, "complaint.deadline.answered", date=run.date(respond_by))
         run.reject("complaint.status", law.REJECTION_REFUND_REJECTED, "complaint.status.rejected")
-    elif status == "CLAIM_ACCEPTED":
+    elif issue.status == IssueStatus.ACCEPTED:
         run.add("complaint.deadline", Outcome.INFO, "complaint.deadline.answered", date=run.date(respond_by))
         run.add("complaint.status", Outcome.PASS, "complaint.status.accepted")
         granted_at = run.now
@@ -77,8 +76,7 @@ def evaluate_complaint(run: Run) -> Evaluation:
     approved = Decision.REFUND
     refund_by: datetime | None = None
     if granted_at is not None and lines:
-        state = issue.currentState
-        if state is not None and state.returnRequired:
+        if issue.return_required:
             # Termination: money due within 14 days of the goods or proof of dispatch (UPK Art. 43g).
             proof = case.return_delivered_at or case.return_dispatched_at
             if proof is None:
@@ -111,28 +109,26 @@ def evaluate_complaint(run: Run) -> Evaluation:
     )
 
 
-def _complaint_deadline(
-    issue: PostPurchaseIssue, policy: Policy, marketplace: str, now: datetime
-) -> datetime:
+def _complaint_deadline(issue: IssueInput, policy: Policy, marketplace: str, now: datetime) -> datetime:
     """Allegro's decisionDueDate wins; otherwise the policy's answer period from the opening (UPK Art. 7a)."""
-    due = issue.due_date
+    due = issue.due_at
     if due is not None:
         return due.astimezone(zone_for(marketplace))
     days = policy.complaint_answer_days.get(marketplace, law.DEFAULT_COMPLAINT_ANSWER_DAYS)
     if marketplace in law.DEEMED_ACCEPTANCE_MARKETPLACES:
         days = min(days, law.PL_COMPLAINT_ANSWER_DAYS)
-    return period_end(issue.openedDate or now, days, marketplace)
+    return period_end(issue.opened_at or now, days, marketplace)
 
 
-def _complaint_lines(run: Run, issue: PostPurchaseIssue) -> list[RefundLine]:
+def _complaint_lines(run: Run, issue: IssueInput) -> list[RefundLine]:
     case = run.case
     names = [e.name for e in issue.expectations if e.name]
     expectation = next((e for e in issue.expectations if e.name in ("REFUND", "PARTIAL_REFUND")), None)
-    if issue.offer is not None and issue.offer.id is not None:
-        bought = sum(line.quantity for line in case.order.lineItems if line.offer.id == issue.offer.id)
-        wanted = [(issue.offer.id, issue.offer.quantity or bought, "")]
+    if issue.offer_id is not None:
+        bought = sum(line.quantity for line in case.order.lines if line.offer_id == issue.offer_id)
+        wanted = [(issue.offer_id, issue.offer_quantity or bought, "")]
     else:
-        wanted = [(line.offer.id, line.quantity, "") for line in case.order.lineItems]
+        wanted = [(line.offer_id, line.quantity, "") for line in case.order.lines]
     merged = quantity_lines(allocate(case, wanted))
     rule = "complaint.expectation"
     if expectation is None:
@@ -143,23 +139,23 @@ def _complaint_lines(run: Run, issue: PostPurchaseIssue) -> list[RefundLine]:
             run.add(rule, Outcome.ESCALATE, "complaint.expectation.missing")
         # The person deciding sees what a full refund of the claimed goods would be.
         return [
-            RefundLine(lid, "QUANTITY", qty, line.price.money() * qty, line.offer.id, line.offer.name)
+            RefundLine(lid, "QUANTITY", qty, line.price * qty, line.offer_id, line.offer_name)
             for lid, (line, qty) in merged.items()
         ]
     if expectation.name == "REFUND":
         labels = ", ".join(item_label(line) for line, _ in merged.values())
         run.add(rule, Outcome.PASS, "complaint.expectation.refund", item=labels)
         return [
-            RefundLine(lid, "QUANTITY", qty, line.price.money() * qty, line.offer.id, line.offer.name)
+            RefundLine(lid, "QUANTITY", qty, line.price * qty, line.offer_id, line.offer_name)
             for lid, (line, qty) in merged.items()
         ]
     if expectation.refund is None:
         run.add(rule, Outcome.ESCALATE, "complaint.expectation.missing")
         return []
-    asked = expectation.refund.money()
+    asked = expectation.refund
     paid = Money.zero(case.currency)
     for line, qty in merged.values():
-        paid = paid + line.price.money() * qty
+        paid = paid + line.price * qty
     if asked > paid:
         run.add(
             rule,
@@ -176,8 +172,8 @@ def _complaint_lines(run: Run, issue: PostPurchaseIssue) -> list[RefundLine]:
     for lid, (line, qty) in merged.items():
         if remaining.amount <= 0:
             break
-        value = line.price.money() * qty
+        value = line.price * qty
         take = remaining if remaining <= value else value
         remaining = remaining - take
-        lines.append(RefundLine(lid, "AMOUNT", None, take.rounded(), line.offer.id, line.offer.name))
+        lines.append(RefundLine(lid, "AMOUNT", None, take.rounded(), line.offer_id, line.offer_name))
     return lines

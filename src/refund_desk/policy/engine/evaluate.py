@@ -30,6 +30,6 @@ def evaluate(
     """Decide a case under a policy. Deterministic for a given `now` (else the case's `now`, else the clock)."""
     moment = now or case.now or datetime.now(UTC)
     run = Run(case=case, policy=policy, now=moment, lang=resolve_language(lang, case.marketplace))
-    if case.customer_return is not None and (case.issue is None or case.issue.type != "CLAIM"):
+    if case.customer_return is not None and (case.issue is None or not case.issue.claim):
         return evaluate_withdrawal(run)
     return evaluate_complaint(run)

@@ -48,22 +48,6 @@ DEFECT_REASONS = frozenset(
     }
 )
 
-# Customer return statuses meaning the goods are back with the seller (or its fulfilment warehouse).
-GOODS_BACK_STATUSES = frozenset(
-    {
-        "DELIVERED",
-        "FINISHED",
-        "REJECTED",
-        "WAREHOUSE_DELIVERED",
-        "WAREHOUSE_VERIFICATION",
-        "COMMISSION_REFUND_CLAIMED",
-        "COMMISSION_REFUNDED",
-    }
-)
-# Customer return statuses meaning a carrier has the parcel: Allegro-tracked proof of dispatch.
-DISPATCHED_STATUSES = frozenset({"DISPATCHED", "IN_TRANSIT"})
-UNPAID_ORDER_STATUSES = frozenset({"BOUGHT", "FILLED_IN"})
-
 # Allegro rejection codes (POST /order/customer-returns/{id}/rejection).
 REJECTION_NO_RETURN_RIGHT = "NO_RETURN_RIGHT"
 REJECTION_BUSINESS_PURCHASE = "BUSINESS_PURCHASE"

@@ -14,9 +14,7 @@ from zoneinfo import ZoneInfo
 
 from refund_desk.core.calendar import zone_for
 from refund_desk.core.money import Money
-from refund_desk.integrations.allegro.interface import LineItem
-from refund_desk.policy.engine import law
-from refund_desk.policy.engine.inputs import CaseInput
+from refund_desk.policy.engine.inputs import CaseInput, LineInput
 from refund_desk.policy.engine.messages import TEMPLATES, format_date, format_money
 from refund_desk.policy.engine.policy import Policy
 from refund_desk.policy.engine.result import (
@@ -69,28 +67,28 @@ class Run:
 
 @dataclass(slots=True)
 class Portion:
-    line: LineItem
+    line: LineInput
     quantity: int
     reason: str
 
 
-def item_label(line: LineItem) -> str:
-    return line.offer.name or line.offer.id
+def item_label(line: LineInput) -> str:
+    return line.offer_name or line.offer_id
 
 
 def check_paid(run: Run) -> None:
-    status = run.case.order.status
-    if status in law.UNPAID_ORDER_STATUSES:
-        run.add("order.paid", Outcome.ESCALATE, "order.paid.escalate", status=status)
-    elif status:
+    order = run.case.order
+    if order.unpaid:
+        run.add("order.paid", Outcome.ESCALATE, "order.paid.escalate", status=order.status)
+    elif order.status:
         run.add("order.paid", Outcome.PASS, "order.paid.pass")
 
 
 def allocate(case: CaseInput, wanted: list[tuple[str, int, str]]) -> list[Portion]:
     """Map (offer id, quantity, reason) onto line items, filling the lines of one offer in order."""
-    lines_by_offer: dict[str, list[LineItem]] = defaultdict(list)
-    for line in case.order.lineItems:
-        lines_by_offer[line.offer.id].append(line)
+    lines_by_offer: dict[str, list[LineInput]] = defaultdict(list)
+    for line in case.order.lines:
+        lines_by_offer[line.offer_id].append(line)
     used: dict[str, int] = defaultdict(int)
     portions: list[Portion] = []
     for offer_id, quantity, reason in wanted:
@@ -106,8 +104,8 @@ def allocate(case: CaseInput, wanted: list[tuple[str, int, str]]) -> list[Portio
     return portions
 
 
-def quantity_lines(portions: list[Portion]) -> dict[str, tuple[LineItem, int]]:
-    merged: dict[str, tuple[LineItem, int]] = {}
+def quantity_lines(portions: list[Portion]) -> dict[str, tuple[LineInput, int]]:
+    merged: dict[str, tuple[LineInput, int]] = {}
     for portion in portions:
         previous = merged.get(portion.line.id)
         merged[portion.line.id] = (portion.line, (previous[1] if previous else 0) + portion.quantity)
@@ -190,8 +188,7 @@ def finish(
 
 
 def refund_method(run: Run) -> None:
-    payment = run.case.order.payment
-    if payment is not None and payment.type == "CASH_ON_DELIVERY":
+    if run.case.order.cash_on_delivery:
         run.add("refund.method", Outcome.INFO, "refund.method.bank_account")
     else:
         run.add("refund.method", Outcome.INFO, "refund.method.original")

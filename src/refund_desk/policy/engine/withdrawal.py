@@ -37,7 +37,7 @@ def evaluate_withdrawal(run: Run) -> Evaluation:
     check_paid(run)
 
     # Business purchases: no statutory right, except sole traders outside their profession (UPK Art. 38a).
-    if case.order.company is None:
+    if not case.order.business:
         run.add("withdrawal.business_purchase", Outcome.PASS, "withdrawal.business_purchase.consumer")
     elif policy.business_returns_allowed:
         run.add("withdrawal.business_purchase", Outcome.PASS, "withdrawal.business_purchase.allowed")
@@ -53,11 +53,11 @@ def evaluate_withdrawal(run: Run) -> Evaluation:
 
     portions = allocate(
         case,
-        [(item.offerId, item.quantity, item.reason.type if item.reason else "NONE") for item in ret.items],
+        [(item.offer_id, item.quantity, item.reason) for item in ret.items],
     )
     withdrawal_ends_at = _check_period(run, portions)
 
-    goods_back = case.return_delivered_at is not None or ret.status in law.GOODS_BACK_STATUSES
+    goods_back = case.return_delivered_at is not None or ret.goods_back
     eligible, seal_pending = _check_restrictions(run, portions, goods_back)
 
     # Return shipping (Dir. Art. 14(1)): the buyer pays unless the seller agreed or did not tell them.
@@ -72,7 +72,7 @@ def evaluate_withdrawal(run: Run) -> Evaluation:
     delivery = _refund_delivery(run, eligible) if lines else None
 
     approved = _timing(run, goods_back, seal_pending) if lines else Decision.AWAIT_RETURN
-    refund_by = period_end(ret.createdAt, law.STATUTORY_REFUND_DAYS, marketplace)
+    refund_by = period_end(ret.created_at, law.STATUTORY_REFUND_DAYS, marketplace)
     if lines:
         run.add("refund.deadline", Outcome.INFO, "refund.deadline.withdrawal", date=run.date(refund_by))
         refund_method(run)
@@ -96,13 +96,13 @@ def _check_period(run: Run, portions: list[Portion]) -> datetime | None:
     case, policy = run.case, run.policy
     ret = case.customer_return
     assert ret is not None
-    statement = ret.createdAt
+    statement = ret.created_at
     days = max(policy.withdrawal_days, law.STATUTORY_WITHDRAWAL_DAYS)
     months = 0 if case.buyer_informed else law.UNINFORMED_EXTENSION_MONTHS
     rule = "withdrawal.period"
     if case.delivered_at is None:
         # Possession cannot precede the purchase, so a period counted from the purchase is a lower bound.
-        bought = [line.boughtAt for line in case.order.lineItems if line.boughtAt is not None]
+        bought = [line.bought_at for line in case.order.lines if line.bought_at is not None]
         if bought and all(b.tzinfo is not None for b in bought):
             earliest_end = period_end_extended(max(bought), days, months, case.marketplace)
             if statement <= earliest_end:
@@ -140,7 +140,7 @@ def _check_restrictions(run: Run, portions: list[Portion], goods_back: bool) -> 
     seal_pending = False
     noted = False
     for portion in portions:
-        offer_id = portion.line.offer.id
+        offer_id = portion.line.offer_id
         facts = case.offers.get(offer_id)
         cause = policy.restriction_for(offer_id, facts.category if facts else None) or (
             facts.restriction if facts else None
@@ -211,7 +211,7 @@ def _refund_lines(run: Run, eligible: list[Portion]) -> tuple[list[RefundLine], 
         count += quantity
         wanted = deduction_by_line.get(line_id)
         if not wanted:
-            lines.append(RefundLine(line_id, "QUANTITY", quantity, paid, line.offer.id, line.offer.name))
+            lines.append(RefundLine(line_id, "QUANTITY", quantity, paid, line.offer_id, line.offer_name))
             continue
         remaining = paid
         for amount, reason in wanted:
@@ -235,7 +235,7 @@ def _refund_lines(run: Run, eligible: list[Portion]) -> tuple[list[RefundLine], 
                 item=item_label(line),
                 percent=format_percent(policy.deduction_max_percent),
             )
-        lines.append(RefundLine(line_id, "AMOUNT", None, remaining.rounded(), line.offer.id, line.offer.name))
+        lines.append(RefundLine(line_id, "AMOUNT", None, remaining.rounded(), line.offer_id, line.offer_name))
     run.add(
         "refund.items",
         Outcome.PASS,
@@ -249,18 +249,17 @@ def _refund_lines(run: Run, eligible: list[Portion]) -> tuple[list[RefundLine], 
 def _refund_delivery(run: Run, eligible: list[Portion]) -> Money | None:
     """Dir. Art. 13(2): the original delivery up to the cheapest standard one, when the whole order goes back."""
     case, policy = run.case, run.policy
-    delivery = case.order.delivery
     rule = "refund.delivery"
-    if delivery is not None and delivery.smart:
+    if case.order.delivery_smart:
         run.add(rule, Outcome.INFO, "refund.delivery.smart")
         return None
-    cost = delivery.cost.money() if delivery is not None and delivery.cost is not None else None
+    cost = case.order.delivery_cost
     if cost is None or cost.amount <= 0:
         run.add(rule, Outcome.INFO, "refund.delivery.none")
         return None
     returned = quantity_lines(eligible)
     whole_order = all(
-        line.id in returned and returned[line.id][1] >= line.quantity for line in case.order.lineItems
+        line.id in returned and returned[line.id][1] >= line.quantity for line in case.order.lines
     )
     if not whole_order and not policy.refund_delivery_on_partial:
         run.add(rule, Outcome.INFO, "refund.delivery.partial")
@@ -293,10 +292,10 @@ def _timing(run: Run, goods_back: bool, seal_pending: bool) -> str:
         if policy.refund_timing == "IMMEDIATELY":
             run.add(rule, Outcome.PASS, "refund.timing.immediately")
             return Decision.REFUND
-        if case.return_dispatched_at is not None or ret.status in law.DISPATCHED_STATUSES:
+        if case.return_dispatched_at is not None or ret.dispatched:
             run.add(rule, Outcome.PASS, "refund.timing.dispatch_proven")
             return Decision.REFUND
-        if policy.refund_timing == "ON_DISPATCH" and any(p.waybill for p in ret.parcels):
+        if policy.refund_timing == "ON_DISPATCH" and ret.waybill:
             run.add(rule, Outcome.PASS, "refund.timing.parcel_registered")
             return Decision.REFUND
     run.add(rule, Outcome.PENDING, "refund.timing.await")

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from refund_desk.policy.engine import STATUTORY_DEFAULT, evaluate, parse_case, policy_from_document
+from refund_desk.integrations.allegro.documents import parse_case
+from refund_desk.policy.engine import STATUTORY_DEFAULT, evaluate, policy_from_document
 from refund_desk.policy.engine.result import Decision
 from refund_desk.policy.tests.builders import case, claim, order
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from refund_desk.policy.engine import STATUTORY_DEFAULT, Policy, evaluate, parse_case, policy_from_document
+from refund_desk.integrations.allegro.documents import parse_case
+from refund_desk.policy.engine import STATUTORY_DEFAULT, Policy, evaluate, policy_from_document
 from refund_desk.policy.engine.result import Decision, Evaluation
 from refund_desk.policy.tests.builders import case, customer_return, line, order
 

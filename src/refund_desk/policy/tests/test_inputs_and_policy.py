@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from refund_desk.core.errors import ValidationFailed
-from refund_desk.policy.engine import STATUTORY_DEFAULT, parse_case, policy_from_document, policy_from_yaml
+from refund_desk.integrations.allegro.documents import parse_case
+from refund_desk.policy.engine import STATUTORY_DEFAULT, policy_from_document, policy_from_yaml
 from refund_desk.policy.tests.builders import case, customer_return, order
 
 

@@ -16,7 +16,8 @@ from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import Marketplace
 from refund_desk.cases.models import SellerAccount
 from refund_desk.core.errors import ValidationFailed
-from refund_desk.policy.engine import STATUTORY_DEFAULT, Policy, evaluate, parse_case, policy_from_yaml
+from refund_desk.policy.documents import case_documents
+from refund_desk.policy.engine import STATUTORY_DEFAULT, Policy, evaluate, policy_from_yaml
 from refund_desk.policy.engine.law import LANGUAGES
 
 INVALID_INPUT = 2
@@ -135,7 +136,7 @@ class Command(BaseCommand):
                 f"invalid case: $: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
             ) from exc
         try:
-            case = parse_case(data)
+            case = case_documents.get().parse(data)
         except ValidationFailed as exc:
             raise _invalid("case", exc) from exc
         self._print_json(evaluate(case, policy, now=now, lang=options["lang"]).to_json())
