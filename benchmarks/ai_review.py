@@ -35,7 +35,7 @@ def main() -> None:
     from refund_desk.ai import comments
     from refund_desk.ai.risk import model as risk_model
     from refund_desk.ai.risk import training
-    from refund_desk.demo.history import generate_history
+    from refund_desk.ai.synthetic.history import generate_history
 
     if args.retrain or risk_model.load() is None:
         training.train(promote=True)

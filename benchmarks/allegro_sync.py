@@ -101,7 +101,7 @@ def main() -> None:
         setup_django(tmp)
         import httpx
 
-        from refund_desk.emulator import build_app
+        from refund_desk.integrations.allegro.emulator import build_app
         from refund_desk.integrations.allegro.oauth import TokenPair
         from refund_desk.integrations.allegro.ratelimit import RateLimiter
         from refund_desk.integrations.allegro.services import account_connect, client_for_account

@@ -35,8 +35,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from refund_desk.ai.synthetic.casefiles import generate_case_files
     from refund_desk.cases.intake import account_get_or_create, cases_import
-    from refund_desk.demo.casefiles import generate_case_files
 
     try:
         call_command("migrate", verbosity=0)

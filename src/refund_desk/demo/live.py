@@ -28,7 +28,8 @@ from refund_desk.cases.models import RefundCase, SellerAccount
 from refund_desk.core.effects import task_named
 from refund_desk.demo.loader import ACCOUNTS
 from refund_desk.integrations.allegro.services import account_connect, token_pair_from_cli
-from refund_desk.payments.services import demo_prepare
+from refund_desk.payments.models import AccountPaymentSettings
+from refund_desk.payments.services import payment_settings_set
 
 LIVE_ACCOUNT = "emulator-shop"
 SHADOW_ACCOUNT = ACCOUNTS[0]  # static demo cases: recommendations only, compared with agents' decisions
@@ -69,6 +70,22 @@ def emulator_wait(url: str, *, timeout: float = 60.0) -> None:
             pass
         time.sleep(0.5)
     raise RuntimeError(f"the Allegro emulator did not answer at {url} within {timeout:.0f} s")
+
+
+# Thresholds low enough that a few emulator refunds wait for a supervisor in /payments/approvals/, high
+# enough that most are paid straight away.
+DEMO_APPROVAL_THRESHOLDS = {"PLN": "400", "CZK": "2500", "EUR": "100", "HUF": "40000"}
+
+
+def demo_payments_prepare(
+    account: SellerAccount, *, thresholds: dict[str, str] | None = None
+) -> list[AccountPaymentSettings]:
+    """Set demo approval thresholds on every currency of `account` (idempotent; see docs/payments.md)."""
+    chosen = thresholds or DEMO_APPROVAL_THRESHOLDS
+    return [
+        payment_settings_set(account=account, currency=currency, approval_threshold=amount, actor=DEMO_ACTOR)
+        for currency, amount in chosen.items()
+    ]
 
 
 def live_account_connect(url: str) -> SellerAccount:
@@ -179,7 +196,7 @@ def run_live_demo(
         emulator_wait(url)
         account = live_account_connect(url)
         say(f"Seller account '{account.name}' connected to the emulator.")
-        demo_prepare(account)  # four-eyes thresholds low enough that the demo shows approvals
+        demo_payments_prepare(account)  # four-eyes thresholds low enough that the demo shows approvals
         automatic_review_prepare(account, say)
         say("Starting the background worker (syncs Allegro every minute) ...")
         children.append(_spawn("run_huey"))

@@ -12,13 +12,13 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.db import transaction
 from django.utils import timezone
 
+from refund_desk.ai.synthetic.casefiles import generate_case_files
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseKind, CaseSource, CaseStatus
 from refund_desk.cases.intake import account_get_or_create, cases_import
 from refund_desk.cases.models import Order, RefundCase
 from refund_desk.cases.services import case_open_manual, case_transition
 from refund_desk.core.roles import Role
-from refund_desk.demo.casefiles import generate_case_files
 
 DEMO_PASSWORD = "refund-desk-demo"  # noqa: S105 - a local demo login, printed by `make demo`
 DEMO_USERS = {

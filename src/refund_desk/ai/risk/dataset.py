@@ -1,4 +1,4 @@
-"""Training/evaluation rows from the generated history (`demo.history`): the same feature function the
+"""Training/evaluation rows from the generated history (`ai.synthetic.history`): the same feature function the
 desk uses on stored cases, fed with the aggregates the generator kept (what BuyerStats/OfferStats hold)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from refund_desk.ai.risk.features import (
     RequestFacts,
     feature_vector,
 )
-from refund_desk.demo.history import HistoryRequest
+from refund_desk.ai.synthetic.history import HistoryRequest
 from refund_desk.policy.documents import case_documents
 from refund_desk.policy.engine import Decision, evaluate
 

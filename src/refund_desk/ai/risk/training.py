@@ -1,7 +1,7 @@
 """Training, evaluation, the model card, promotion and rollback of the risk model.
 
 Data: the cases in the database that a person decided (label: not approved as asked = REJECTED), once
-there are at least `MIN_DB_LABELS` of them; until then the seeded synthetic history of `demo.history`
+there are at least `MIN_DB_LABELS` of them; until then the seeded synthetic history of `ai.synthetic.history`
 (seed `TRAIN_SEED`). The card says which. Held-out evaluation always uses data the model never saw:
 the newest 20 % of decided cases by date, or a synthetic history generated with another seed.
 """
@@ -45,7 +45,7 @@ def evaluation_policy() -> Policy:
 
 
 def synthetic_dataset(seed: int, buyers: int, read: Any = None) -> Dataset:
-    from refund_desk.demo.history import generate_history
+    from refund_desk.ai.synthetic.history import generate_history
 
     requests = generate_history(seed=seed, buyers=buyers)
     return dataset_from_history(

@@ -13,7 +13,7 @@ from refund_desk.ai import comments
 from refund_desk.ai.risk import model as risk_model
 from refund_desk.ai.risk.dataset import dataset_from_history
 from refund_desk.ai.risk.features import CommentReading
-from refund_desk.demo.history import generate_history
+from refund_desk.ai.synthetic.history import generate_history
 
 
 @pytest.fixture(scope="session")

@@ -13,10 +13,10 @@ from django.contrib.auth.models import AbstractBaseUser, Group
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from refund_desk.ai.synthetic.casefiles import generate_case_files
 from refund_desk.cases.intake import account_get_or_create, cases_import
 from refund_desk.cases.models import RefundCase
 from refund_desk.core.roles import Role
-from refund_desk.demo.casefiles import generate_case_files
 
 PASSWORD = "correct horse battery staple"
 FIXED_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from refund_desk.ai.synthetic.casefiles import generate_case_files
 from refund_desk.cases.choices import CaseKind, CaseStatus, Marketplace
 from refund_desk.cases.intake import account_get_or_create, cases_import
 from refund_desk.cases.models import RefundCase
-from refund_desk.demo.casefiles import generate_case_files
 from refund_desk.desk.tests.factories import (
     BuyerFactory,
     OrderFactory,

@@ -18,6 +18,7 @@ from refund_desk.cases.tests.factories import make_user
 from refund_desk.core.crypto import decrypt
 from refund_desk.core.errors import PermissionDenied, ValidationFailed
 from refund_desk.core.roles import Role
+from refund_desk.demo import live
 from refund_desk.partners import services
 from refund_desk.partners.models import Partner, WebhookSubscription
 from refund_desk.payments import services as payments
@@ -160,12 +161,12 @@ def test_payment_settings_thresholds_per_currency(supervisor: AbstractUser, acco
 
 
 def test_demo_prepare_sets_thresholds_idempotently(account: SellerAccount) -> None:
-    payments.demo_prepare(account)
-    payments.demo_prepare(account)
+    live.demo_payments_prepare(account)
+    live.demo_payments_prepare(account)
     rows = dict(
         AccountPaymentSettings.objects.filter(account=account).values_list("currency", "approval_threshold")
     )
-    assert rows == {c: Decimal(v) for c, v in payments.DEMO_APPROVAL_THRESHOLDS.items()}
+    assert rows == {c: Decimal(v) for c, v in live.DEMO_APPROVAL_THRESHOLDS.items()}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -24,11 +24,7 @@ from refund_desk.payments.services.refunds import (
     refund_order_create,
     refund_order_decline,
 )
-from refund_desk.payments.services.settings import (
-    DEMO_APPROVAL_THRESHOLDS,
-    demo_prepare,
-    payment_settings_set,
-)
+from refund_desk.payments.services.settings import payment_settings_set
 from refund_desk.payments.services.transfers import (
     refund_manual_confirm,
     transfer_batch_confirm,
@@ -36,7 +32,6 @@ from refund_desk.payments.services.transfers import (
 )
 
 __all__ = [
-    "DEMO_APPROVAL_THRESHOLDS",
     "LineSpec",
     "OverRefund",
     "alert_raise",
@@ -46,7 +41,6 @@ __all__ = [
     "commission_claim_refresh",
     "commission_claims_plan",
     "commission_claims_sync",
-    "demo_prepare",
     "outbox_run",
     "payment_settings_set",
     "plain_words",

@@ -1,5 +1,5 @@
-"""Per-account payment settings (the four-eyes threshold per currency, the payer's bank account for
-transfer files), and `demo_prepare`, which sets an account up so the live demo shows the whole flow."""
+"""Per-account payment settings: the four-eyes threshold per currency, the payer's bank account for
+transfer files."""
 
 from __future__ import annotations
 
@@ -17,10 +17,6 @@ from refund_desk.core.roles import Role, has_role
 from refund_desk.payments.models import AccountPaymentSettings
 
 logger = logging.getLogger("refund_desk.payments")
-
-# Demo thresholds: low enough that a few emulator refunds wait for a supervisor in /payments/approvals/,
-# high enough that most are paid straight away.
-DEMO_APPROVAL_THRESHOLDS = {"PLN": "400", "CZK": "2500", "EUR": "100", "HUF": "40000"}
 
 
 def _require_supervisor(actor: Actor) -> None:
@@ -76,15 +72,3 @@ def payment_settings_set(
         actor.label,
     )
     return row
-
-
-def demo_prepare(
-    account: SellerAccount, *, thresholds: dict[str, str] | None = None
-) -> list[AccountPaymentSettings]:
-    """Set demo approval thresholds on every currency of `account` (idempotent; see docs/payments.md)."""
-    actor = Actor.system("demo")
-    chosen = thresholds or DEMO_APPROVAL_THRESHOLDS
-    return [
-        payment_settings_set(account=account, currency=currency, approval_threshold=amount, actor=actor)
-        for currency, amount in chosen.items()
-    ]

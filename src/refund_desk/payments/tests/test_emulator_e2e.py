@@ -17,12 +17,12 @@ from django.utils import timezone
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import RefundCase, SellerAccount
 from refund_desk.cases.services import case_transition
-from refund_desk.emulator import build_app
-from refund_desk.emulator.app import EmulatorApp
-from refund_desk.emulator.ledger import ledger_report
-from refund_desk.emulator.scenario import Rates
 from refund_desk.integrations.allegro import gateway as allegro_gateway
 from refund_desk.integrations.allegro.client import AllegroClient, RetryPolicy
+from refund_desk.integrations.allegro.emulator import build_app
+from refund_desk.integrations.allegro.emulator.app import EmulatorApp
+from refund_desk.integrations.allegro.emulator.ledger import ledger_report
+from refund_desk.integrations.allegro.emulator.scenario import Rates
 from refund_desk.integrations.allegro.gateway import AllegroGateway
 from refund_desk.integrations.allegro.oauth import TokenPair
 from refund_desk.integrations.allegro.ratelimit import BreakerRegistry, CircuitBreaker, RateLimiter

@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from refund_desk.emulator import build_app
-from refund_desk.emulator.app import EmulatorApp
 from refund_desk.integrations.allegro.client import AllegroClient, RetryPolicy
+from refund_desk.integrations.allegro.emulator import build_app
+from refund_desk.integrations.allegro.emulator.app import EmulatorApp
 from refund_desk.integrations.allegro.oauth import StaticTokenProvider
 from refund_desk.integrations.allegro.ratelimit import BreakerRegistry, CircuitBreaker, RateLimiter
 

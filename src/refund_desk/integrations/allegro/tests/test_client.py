@@ -11,11 +11,11 @@ import httpx
 import pytest
 
 from refund_desk import PROJECT_URL, __version__
-from refund_desk.emulator.app import EmulatorApp
-from refund_desk.emulator.faults import FaultConfig
-from refund_desk.emulator.ledger import ledger_report
 from refund_desk.integrations.allegro import errors
 from refund_desk.integrations.allegro.client import AllegroClient, RetryPolicy, retry_after_seconds
+from refund_desk.integrations.allegro.emulator.app import EmulatorApp
+from refund_desk.integrations.allegro.emulator.faults import FaultConfig
+from refund_desk.integrations.allegro.emulator.ledger import ledger_report
 from refund_desk.integrations.allegro.oauth import StaticTokenProvider
 from refund_desk.integrations.allegro.ratelimit import (
     BreakerRegistry,
@@ -307,7 +307,7 @@ def test_retry_after_parses_seconds_and_dates() -> None:
 
 def test_every_operation_against_the_emulator(emulator: EmulatorApp, client: AllegroClient) -> None:
     emulator.scenario.seed_returns(5)
-    from refund_desk.emulator.scenario import Rates
+    from refund_desk.integrations.allegro.emulator.scenario import Rates
 
     emulator.scenario.rates = Rates(orders=20, returns=0, issues=6, cancellations=2, messages=4)
     emulator.clock.advance(3 * 24 * 3600)

@@ -23,11 +23,11 @@ import pytest
 import yaml
 from django.conf import settings
 
-from refund_desk.emulator import build_app
-from refund_desk.emulator.app import EmulatorApp
-from refund_desk.emulator.scenario import Rates
 from refund_desk.integrations.allegro import errors
 from refund_desk.integrations.allegro.client import OPERATIONS, AllegroClient, RetryPolicy
+from refund_desk.integrations.allegro.emulator import build_app
+from refund_desk.integrations.allegro.emulator.app import EmulatorApp
+from refund_desk.integrations.allegro.emulator.scenario import Rates
 from refund_desk.integrations.allegro.oauth import StaticTokenProvider
 from refund_desk.integrations.allegro.ratelimit import BreakerRegistry, CircuitBreaker, RateLimiter
 

@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
-from refund_desk.emulator import build_app
-from refund_desk.emulator.app import EmulatorApp
-from refund_desk.emulator.faults import FaultConfig
-from refund_desk.emulator.ledger import ledger_report
-from refund_desk.emulator.scenario import Rates
+from refund_desk.integrations.allegro.emulator import build_app
+from refund_desk.integrations.allegro.emulator.app import EmulatorApp
+from refund_desk.integrations.allegro.emulator.faults import FaultConfig
+from refund_desk.integrations.allegro.emulator.ledger import ledger_report
+from refund_desk.integrations.allegro.emulator.scenario import Rates
 
 from .conftest import BETA, EMULATOR_URL, PUBLIC
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from refund_desk.emulator.app import EmulatorApp
+from refund_desk.integrations.allegro.emulator.app import EmulatorApp
 from refund_desk.integrations.allegro.errors import OAuthError
 from refund_desk.integrations.allegro.oauth import (
     OAuthClient,

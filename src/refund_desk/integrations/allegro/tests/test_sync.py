@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from refund_desk.cases.choices import ActorType, CaseSource, EventType
 from refund_desk.cases.models import CaseEvent, Order, RefundCase, SellerAccount
-from refund_desk.emulator.app import EmulatorApp
-from refund_desk.emulator.faults import FaultConfig
-from refund_desk.emulator.scenario import Rates
 from refund_desk.integrations.allegro import tasks
 from refund_desk.integrations.allegro.client import AllegroClient, RetryPolicy
+from refund_desk.integrations.allegro.emulator.app import EmulatorApp
+from refund_desk.integrations.allegro.emulator.faults import FaultConfig
+from refund_desk.integrations.allegro.emulator.scenario import Rates
 from refund_desk.integrations.allegro.errors import NeedsReconnect
 from refund_desk.integrations.allegro.models import (
     AllegroCredentials,

@@ -15,11 +15,11 @@ from refund_desk.cases.choices import CaseKind, CaseSource, EventType
 from refund_desk.cases.intake import CHAT_KEY
 from refund_desk.cases.models import CaseEvent, Order, RefundCase, SellerAccount
 from refund_desk.cases.services import order_mark_cancelled
-from refund_desk.emulator.app import EmulatorApp
-from refund_desk.emulator.faults import FaultConfig
-from refund_desk.emulator.scenario import Rates
-from refund_desk.emulator.store import dumps
 from refund_desk.integrations.allegro.client import AllegroClient
+from refund_desk.integrations.allegro.emulator.app import EmulatorApp
+from refund_desk.integrations.allegro.emulator.faults import FaultConfig
+from refund_desk.integrations.allegro.emulator.scenario import Rates
+from refund_desk.integrations.allegro.emulator.store import dumps
 from refund_desk.integrations.allegro.models import QuarantinedItem, SyncCursor, SyncRunStatus, SyncStream
 from refund_desk.integrations.allegro.services import account_connect
 from refund_desk.integrations.allegro.sync import (

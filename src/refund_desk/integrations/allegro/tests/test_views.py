@@ -21,9 +21,9 @@ from refund_desk.cases.models import SellerAccount
 from refund_desk.cases.tests.factories import make_user
 from refund_desk.core import effects
 from refund_desk.core.roles import Role
-from refund_desk.emulator.app import EmulatorApp
 from refund_desk.integrations.allegro import views
 from refund_desk.integrations.allegro.context import allegro_banner
+from refund_desk.integrations.allegro.emulator.app import EmulatorApp
 from refund_desk.integrations.allegro.models import (
     AllegroCredentials,
     CredentialStatus,

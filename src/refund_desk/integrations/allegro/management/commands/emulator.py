@@ -10,11 +10,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from refund_desk.emulator import build_app
-from refund_desk.emulator.faults import FaultConfig
-from refund_desk.emulator.ledger import ledger_report
-from refund_desk.emulator.scenario import Rates
-from refund_desk.emulator.store import Store
+from refund_desk.integrations.allegro.emulator import build_app
+from refund_desk.integrations.allegro.emulator.faults import FaultConfig
+from refund_desk.integrations.allegro.emulator.ledger import ledger_report
+from refund_desk.integrations.allegro.emulator.scenario import Rates
+from refund_desk.integrations.allegro.emulator.store import Store
 
 
 def default_db() -> Path:

@@ -3,7 +3,7 @@
 Kept apart from the model code on purpose: this is the *world*, not the model. It simulates buyers
 (normal ones and a configurable share of abusive ones who return much more, often claim damage on intact
 goods and return worn clothes late in the withdrawal period — "wardrobing"), their orders with one seller,
-the returns they open (Allegro case files built with `demo.casefiles`), the return parcels and a ground-truth
+the returns they open (Allegro case files built with `ai.synthetic.casefiles`), the return parcels and a ground-truth
 label: would a careful agent NOT approve the request as asked?
 
 The label comes from a hidden process over things a model can observe — the buyer's earlier returns and
@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from refund_desk.demo.casefiles import (
+from refund_desk.ai.synthetic.casefiles import (
     COMMENTS,
     LANGUAGE_BY_MARKETPLACE,
     MARKETPLACE_WEIGHTS,

@@ -7,8 +7,8 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from refund_desk.emulator.http import AuthProblem, Request, Response
-from refund_desk.emulator.store import Store
+from refund_desk.integrations.allegro.emulator.http import AuthProblem, Request, Response
+from refund_desk.integrations.allegro.emulator.store import Store
 
 ALL_SCOPES = (
     "allegro:api:orders:read allegro:api:orders:write allegro:api:payments:read allegro:api:payments:write "

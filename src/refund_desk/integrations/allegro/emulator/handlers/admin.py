@@ -5,12 +5,12 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from refund_desk.emulator.auth import ALL_SCOPES
-from refund_desk.emulator.faults import FaultConfig
-from refund_desk.emulator.handlers.base import HandlerBase
-from refund_desk.emulator.http import ApiError, Request, Response, errors_response
-from refund_desk.emulator.ledger import ledger_report
-from refund_desk.emulator.scenario import iso
+from refund_desk.integrations.allegro.emulator.auth import ALL_SCOPES
+from refund_desk.integrations.allegro.emulator.faults import FaultConfig
+from refund_desk.integrations.allegro.emulator.handlers.base import HandlerBase
+from refund_desk.integrations.allegro.emulator.http import ApiError, Request, Response, errors_response
+from refund_desk.integrations.allegro.emulator.ledger import ledger_report
+from refund_desk.integrations.allegro.emulator.scenario import iso
 
 
 class AdminHandlers(HandlerBase):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from refund_desk.emulator.handlers.base import HandlerBase
-from refund_desk.emulator.http import BETA, ApiError, Request, Response
-from refund_desk.emulator.scenario import iso
+from refund_desk.integrations.allegro.emulator.handlers.base import HandlerBase
+from refund_desk.integrations.allegro.emulator.http import BETA, ApiError, Request, Response
+from refund_desk.integrations.allegro.emulator.scenario import iso
 
 REJECTION_CODES = {
     "REFUND_REJECTED",

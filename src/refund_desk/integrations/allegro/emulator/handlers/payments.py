@@ -8,10 +8,10 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from refund_desk.emulator.handlers.base import HandlerBase
-from refund_desk.emulator.http import ApiError, Request, Response
-from refund_desk.emulator.scenario import iso, parse_iso
-from refund_desk.emulator.store import dumps
+from refund_desk.integrations.allegro.emulator.handlers.base import HandlerBase
+from refund_desk.integrations.allegro.emulator.http import ApiError, Request, Response
+from refund_desk.integrations.allegro.emulator.scenario import iso, parse_iso
+from refund_desk.integrations.allegro.emulator.store import dumps
 
 REFUND_REASONS = {
     "REFUND",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from refund_desk.emulator.store import Store
+from refund_desk.integrations.allegro.emulator.store import Store
 
 COMMITTED = ("NEW", "VALIDATED", "IN_PROGRESS", "SUCCESS", "PARTIAL")
 

@@ -15,9 +15,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from refund_desk.emulator.auth import OAuthServer
-from refund_desk.emulator.faults import FaultConfig, FaultInjector
-from refund_desk.emulator.handlers import (
+from refund_desk.integrations.allegro.emulator.auth import OAuthServer
+from refund_desk.integrations.allegro.emulator.faults import FaultConfig, FaultInjector
+from refund_desk.integrations.allegro.emulator.handlers import (
     AdminHandlers,
     IssuesHandlers,
     MessagingHandlers,
@@ -25,7 +25,7 @@ from refund_desk.emulator.handlers import (
     PaymentsHandlers,
     ReturnsHandlers,
 )
-from refund_desk.emulator.http import (
+from refund_desk.integrations.allegro.emulator.http import (
     BETA,
     PUBLIC,
     ApiError,
@@ -35,8 +35,8 @@ from refund_desk.emulator.http import (
     auth_response,
     errors_response,
 )
-from refund_desk.emulator.scenario import Clock, Rates, Scenario
-from refund_desk.emulator.store import Store
+from refund_desk.integrations.allegro.emulator.scenario import Clock, Rates, Scenario
+from refund_desk.integrations.allegro.emulator.store import Store
 
 logger = logging.getLogger(__name__)
 

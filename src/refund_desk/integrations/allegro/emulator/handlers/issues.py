@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from refund_desk.emulator.handlers.base import HandlerBase
-from refund_desk.emulator.http import BETA, ApiError, Request, Response
-from refund_desk.emulator.scenario import SELLER_LOGIN
-from refund_desk.emulator.store import dumps
+from refund_desk.integrations.allegro.emulator.handlers.base import HandlerBase
+from refund_desk.integrations.allegro.emulator.http import BETA, ApiError, Request, Response
+from refund_desk.integrations.allegro.emulator.scenario import SELLER_LOGIN
+from refund_desk.integrations.allegro.emulator.store import dumps
 
 CLAIM_DECISIONS = {
     "ACCEPTED_REPAIR",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from refund_desk.emulator.handlers.base import HandlerBase
-from refund_desk.emulator.http import ApiError, Request, Response
-from refund_desk.emulator.scenario import SELLER_LOGIN
+from refund_desk.integrations.allegro.emulator.handlers.base import HandlerBase
+from refund_desk.integrations.allegro.emulator.http import ApiError, Request, Response
+from refund_desk.integrations.allegro.emulator.scenario import SELLER_LOGIN
 
 
 class MessagingHandlers(HandlerBase):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.core.wsgi import get_wsgi_application
+from waitress import serve
 
 
 class Command(BaseCommand):
@@ -16,9 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from waitress import serve
-
-        from refund_desk.wsgi import application
-
+        application = get_wsgi_application()
         self.stdout.write(f"Refund Desk listening on http://{options['host']}:{options['port']}/")
         serve(application, host=options["host"], port=options["port"], threads=options["threads"], ident="")

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from refund_desk.demo.casefiles import (
+from refund_desk.ai.synthetic.casefiles import (
     CARRIERS,
     LANGUAGE_BY_MARKETPLACE,
     MARKETPLACE_WEIGHTS,
@@ -26,7 +26,7 @@ from refund_desk.demo.casefiles import (
     generate_case_files,
     make_buyer,
 )
-from refund_desk.emulator.store import Store, dumps, prune_nulls
+from refund_desk.integrations.allegro.emulator.store import Store, dumps, prune_nulls
 
 STEP = timedelta(minutes=1)
 MAX_STEPS_PER_TICK = 20_000

@@ -6,11 +6,11 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
-from refund_desk.emulator.auth import OAuthServer
-from refund_desk.emulator.faults import FaultInjector
-from refund_desk.emulator.http import ApiError, Request
-from refund_desk.emulator.scenario import Clock, Scenario, iso, parse_iso
-from refund_desk.emulator.store import Store
+from refund_desk.integrations.allegro.emulator.auth import OAuthServer
+from refund_desk.integrations.allegro.emulator.faults import FaultInjector
+from refund_desk.integrations.allegro.emulator.http import ApiError, Request
+from refund_desk.integrations.allegro.emulator.scenario import Clock, Scenario, iso, parse_iso
+from refund_desk.integrations.allegro.emulator.store import Store
 
 
 class HandlerBase:
