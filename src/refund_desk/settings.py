@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "refund_desk.logistics",
     "refund_desk.partners",
     "refund_desk.messaging",
+    "refund_desk.workflows",
 ]
 
 MIDDLEWARE = [

@@ -4,8 +4,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from refund_desk.api import webhooks
+
 urlpatterns = [
     path("", include("refund_desk.desk.urls")),
+    path("partners/inbound/<slug:slug>/", webhooks.inbound, name="partner_inbound"),
     path("api/", include("refund_desk.api.urls")),
     path("policy/", include("refund_desk.policy.urls")),
     path("payments/", include("refund_desk.payments.urls")),

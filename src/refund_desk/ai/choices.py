@@ -87,3 +87,23 @@ def reason_family(reason: str | None) -> str | None:
 class LabelSource(models.TextChoices):
     CORPUS = "corpus", _("shipped corpus")
     AGENT = "agent", _("agent correction")
+
+
+class Recommendation(models.TextChoices):
+    """What the automatic review recommends for a case."""
+
+    APPROVE = "APPROVE", _("Approve as asked")
+    PERSON = "PERSON", _("A person should decide")
+
+
+class ReviewAction(models.TextChoices):
+    """What the automatic review did with its recommendation."""
+
+    NONE = "NONE", _("nothing (a recommendation only)")
+    AUTO_APPROVED_REFUND = "AUTO_APPROVED_REFUND", _("approved and refunded automatically")
+    AUTO_APPROVED_AWAIT_RETURN = (
+        "AUTO_APPROVED_AWAIT_RETURN",
+        _("approved automatically, waiting for the return"),
+    )
+    ESCALATED = "ESCALATED", _("escalated to a person")
+    LEFT_FOR_PERSON = "LEFT_FOR_PERSON", _("left for a person")

@@ -7,8 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from refund_desk.ai.choices import LabelSource
-from refund_desk.cases.choices import ActorType
+from refund_desk.ai.choices import LabelSource, Recommendation, ReviewAction
+from refund_desk.cases.choices import ActorType, CaseStatus
 from refund_desk.policy.models import AppendOnlyModel
 
 
@@ -145,8 +145,8 @@ class RiskReview(models.Model):
     threshold = models.FloatField(null=True, blank=True)
     factors = models.JSONField(default=list)
     engine_decision = models.CharField(max_length=20, blank=True)
-    recommendation = models.CharField(max_length=20)  # APPROVE or PERSON
-    action = models.CharField(max_length=30)  # what was done: AUTO_APPROVED, ESCALATED, LEFT_FOR_PERSON, NONE
+    recommendation = models.CharField(max_length=20, choices=Recommendation.choices)
+    action = models.CharField(max_length=30, choices=ReviewAction.choices)
     automatic = models.BooleanField(default=False)
     reasons = models.JSONField(default=list)  # why it was (not) automatic, in words
     agent_decision = models.CharField(max_length=20, blank=True)  # filled once a person decides
@@ -167,4 +167,4 @@ class RiskReview(models.Model):
     def agreed(self) -> bool | None:
         if not self.agent_decision:
             return None
-        return (self.recommendation == "APPROVE") == (self.agent_decision == "APPROVED")
+        return (self.recommendation == Recommendation.APPROVE) == (self.agent_decision == CaseStatus.APPROVED)

@@ -12,14 +12,6 @@ from refund_desk.core.effects import task
 from refund_desk.core.schedules import periodic
 
 
-@task("ai.review_cases", retries=2, retry_delay=30)
-def review_cases_task(case_ids: list[int]) -> None:
-    """Review a batch of new cases (one queued task per intake chunk, not one per case)."""
-    for case in RefundCase.objects.filter(pk__in=case_ids).order_by("pk"):
-        services.stats_update_for_case(case)  # aggregates stay current even when automation is off
-        services.review_case(case)
-
-
 @task("ai.stats_update")
 def stats_update_task(case_id: int) -> None:
     """Bring the buyer and offer aggregates up to date with a person's decision on a case."""

@@ -9,10 +9,10 @@ from drf_spectacular.renderers import (
 )
 from drf_spectacular.views import SpectacularAPIView
 
-from refund_desk.ai.api import CaseCommentLabelView
 from refund_desk.api import views
+from refund_desk.api.comment_labels import CaseCommentLabelView
+from refund_desk.api.inspections import InspectionCreateView
 from refund_desk.api.problems import problem_types_markdown
-from refund_desk.logistics.api import InspectionCreateView
 
 app_name = "api"
 

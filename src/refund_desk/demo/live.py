@@ -142,7 +142,7 @@ def demo_automation_ensure(account: SellerAccount) -> dict[str, str]:
 
 def open_cases_review_queue(account_names: list[str]) -> int:
     """Queue a review of the open requests of these accounts that no model reviewed yet (idempotent)."""
-    review_cases = task_named("ai.review_cases")
+    review_cases = task_named("workflows.review_cases")
     ids = list(
         RefundCase.objects.filter(
             account__name__in=account_names,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from refund_desk.desk import views
+from refund_desk.desk import inspection, views
 
 app_name = "desk"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("cases/<int:case_id>/", views.case_detail, name="case"),
     path("cases/<int:case_id>/transition/", views.case_transition_view, name="case_transition"),
     path("cases/<int:case_id>/notes/", views.case_note_view, name="case_note"),
+    # Where warehouse staff bookmarked it when it was the logistics app's page.
+    path("logistics/inspect/", inspection.inspect, name="inspect"),
 ]

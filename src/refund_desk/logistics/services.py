@@ -21,7 +21,7 @@ from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseStatus, EventType
 from refund_desk.cases.models import CaseItem, RefundCase
 from refund_desk.cases.services import case_move_if_allowed, event_append
-from refund_desk.core.errors import DomainError, ValidationFailed
+from refund_desk.core.errors import ValidationFailed
 from refund_desk.core.money import CENT
 from refund_desk.core.ports import GatewayError
 from refund_desk.logistics.choices import (
@@ -37,7 +37,7 @@ from refund_desk.logistics.models import Inspection, InspectionItem, InspectionP
 from refund_desk.partners.choices import IssueKind
 from refund_desk.partners.services import partner_for_carrier, partner_issue_record
 from refund_desk.payments.choices import AlertKind
-from refund_desk.payments.services import alert_raise, refund_order_create
+from refund_desk.payments.services import alert_raise
 from refund_desk.policy.selectors import policy_active
 
 logger = logging.getLogger("refund_desk.logistics")
@@ -261,8 +261,9 @@ def inspection_record(
     source: InspectionSource = InspectionSource.DESK,
     parcel: Parcel | None = None,
 ) -> Inspection:
-    """Record what came back. All OK: goods are back, the refund goes out per policy. Anything else:
-    the case goes to a person with the suggested deduction and the matching Allegro rejection code."""
+    """Record what came back: the case's goods are back (RETURN_RECEIVED). Anything not OK sends the case
+    to a person with the suggested deduction and the matching Allegro rejection code; what follows an
+    all-OK inspection (approving and paying) is `workflows.inspection.inspection_receive`'s."""
     locked = RefundCase.objects.select_for_update().get(pk=case.pk)
     items = {item.pk: item for item in locked.items.select_related("line_item")}
     errors: list[tuple[str, str]] = []
@@ -312,24 +313,6 @@ def inspection_record(
         event_append(
             case=locked, type=EventType.NOTE, actor=actor, reason="inspection: everything OK", payload=payload
         )
-        if case_move_if_allowed(
-            case=locked,
-            to=CaseStatus.APPROVED,
-            actor=SYSTEM,
-            reason="inspection OK: refund released per policy",
-            payload=payload,
-            otherwise=None,
-        ):
-            try:
-                with transaction.atomic():
-                    refund_order_create(case=locked, actor=SYSTEM, seller_comment="")
-            except DomainError as exc:
-                event_append(
-                    case=locked,
-                    type=EventType.NOTE,
-                    actor=SYSTEM,
-                    reason=f"refund not created automatically: {exc}",
-                )
     else:
         reason = (
             "inspection found problems; suggested deduction "

@@ -8,7 +8,6 @@ urlpatterns = [
     path("deliveries/", views.deliveries, name="deliveries"),
     path("deliveries/<int:delivery_id>/replay/", views.replay, name="replay"),
     path("issues/", views.issues_report, name="issues"),
-    path("inbound/<slug:slug>/", views.inbound, name="inbound"),
     path("subscriptions/", views_admin.subscriptions, name="subscriptions"),
     path("subscriptions/new/", views_admin.subscription_create, name="subscription_create"),
     path("subscriptions/<int:subscription_id>/", views_admin.subscription_edit, name="subscription_edit"),

@@ -67,13 +67,13 @@ def test_waiting_requests_are_reviewed_once(
     saved_model: risk_model.RiskModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     queued: list[list[int]] = []
-    task = effects.task_named("ai.review_cases")
+    task = effects.task_named("workflows.review_cases")
 
     def run_now(case_ids: list[int]) -> None:  # what the worker does with the queued task
         queued.append(case_ids)
         task.call_local(case_ids)
 
-    monkeypatch.setitem(effects.TASKS, "ai.review_cases", run_now)
+    monkeypatch.setitem(effects.TASKS, "workflows.review_cases", run_now)
     account = account_get_or_create(name=live.SHADOW_ACCOUNT)
     data = case_file()
     result = case_ingest_customer_return(

@@ -30,6 +30,7 @@ from refund_desk.payments.models import RefundOrder
 from refund_desk.payments.tests.fakes import FakeGateway, gateway_override
 from refund_desk.policy import services as policy_services
 from refund_desk.policy.tests.builders import case as case_file
+from refund_desk.workflows.review import review_case
 
 IMMEDIATE_WITH_LIMIT = (
     "name: Immediate\nwithdrawal:\n  periodDays: 30\n  refundTiming: IMMEDIATELY\n"
@@ -126,7 +127,7 @@ def test_never_auto_approves_when_engine_or_limit_forbids(
     case = _ingest(account, data)
     _force_score(saved_model, monkeypatch, 0.0001)  # the model would happily approve
 
-    review = services.review_case(case)
+    review = review_case(case)
 
     assert review is not None and not review.automatic and review.recommendation == "PERSON"
     assert review.engine_decision == "ESCALATE"
@@ -145,7 +146,7 @@ def test_auto_approve_writes_model_event_and_pays_full_refund(
     fake.register_order(case.order)
     _force_score(saved_model, monkeypatch, 0.001)
 
-    review = services.review_case(case)
+    review = review_case(case)
 
     assert review is not None and review.automatic and review.action == "AUTO_APPROVED_REFUND"
     event = CaseEvent.objects.get(case=case, to_status=CaseStatus.APPROVED)
@@ -166,7 +167,7 @@ def test_shadow_mode_changes_no_status_and_records_agreement_later(
     case = _ingest(account, case_file())
     status_before = case.status
 
-    review = services.review_case(case)
+    review = review_case(case)
 
     assert review is not None and review.mode == "shadow" and not review.automatic
     case.refresh_from_db()
@@ -185,7 +186,7 @@ def test_replay_reproduces_the_recorded_score(saved_model: risk_model.RiskModel,
     account = _account("1000")
     services.account_automation_set(account=account, mode="shadow")
     case = _ingest(account, case_file())
-    review = services.review_case(case)
+    review = review_case(case)
     assert review is not None
 
     replay = services.review_replay(case_id=case.pk)

@@ -318,7 +318,7 @@ def _create_issue_case(parsed: ParsedIssueFile, account: SellerAccount) -> Refun
             "issueType": issue.type,
         },
     )
-    run_after_commit("ai.review_cases", [case.pk])
+    run_after_commit("workflows.review_cases", [case.pk])
     _note_unrefunded(case, parsed)
     return case
 

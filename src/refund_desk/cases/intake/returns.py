@@ -371,7 +371,7 @@ def _ingest_chunk(parsed: list[ParsedCaseFile], account: SellerAccount) -> list[
     pending.write()
     created = [case.pk for case in new_cases.values() if case.pk is not None]
     if created:
-        run_after_commit("ai.review_cases", created)
+        run_after_commit("workflows.review_cases", created)
     for index, case in new_cases.items():
         known.fingerprints[case.external_id] = (case.pk, case.fingerprint)
         results[index] = IntakeResult(Outcome.CREATED, case.pk, case.external_id)

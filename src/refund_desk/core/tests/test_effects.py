@@ -75,5 +75,5 @@ def _named_in_production() -> set[str]:
 def test_every_task_the_code_names_is_registered_in_every_process() -> None:
     """CoreConfig.ready imported every app's tasks module, so each name in the code resolves."""
     named = _named_in_production()
-    assert {"payments.refund_execute", "partners.webhook_deliver", "ai.review_cases"} <= named
+    assert {"payments.refund_execute", "partners.webhook_deliver", "workflows.review_cases"} <= named
     assert named <= set(effects.task_names())

@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from refund_desk.ai.services import account_automation_set
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import RefundCase, SellerAccount
 from refund_desk.cases.services import case_transition
@@ -20,7 +21,9 @@ from refund_desk.partners.choices import DeliveryStatus, IssueKind, PartnerKind
 from refund_desk.partners.models import InboundWebhookLog, Partner, WebhookAttempt, WebhookDelivery
 from refund_desk.payments.tests.conftest import SYSTEM, ingest
 from refund_desk.payments.tests.fakes import FakeGateway
+from refund_desk.policy import services as policy_services
 from refund_desk.policy.tests.builders import case as case_file
+from refund_desk.workflows.tests.test_inspection import AUTOMATIC
 
 SECRET = "s3cret"
 
@@ -101,6 +104,11 @@ def test_inbound_webhook_needs_a_valid_signature(
     partner = Partner(name="Magazyn", slug="magazyn", kind=PartnerKind.WAREHOUSE)
     partner.inbound_secret = SECRET
     partner.save()
+    # The account lets automation pay full refunds up to 1000 PLN (the approval guard).
+    policy_services.policy_publish(
+        account=account, marketplace="allegro-pl", yaml_text=AUTOMATIC, actor=SYSTEM
+    )
+    account_automation_set(account=account, mode="live")
     case = ingest(account, case_file())
     case_transition(case=case, to="AWAITING_RETURN", actor=SYSTEM)
     body = json.dumps(

@@ -34,7 +34,7 @@ from refund_desk.payments.models import (
     RefundOrderLine,
 )
 from refund_desk.payments.services.ledger import PlannedLine, ledger_hold, refund_release
-from refund_desk.policy.engine import Decision
+from refund_desk.policy.engine import Decision, Evaluation
 from refund_desk.policy.selectors import case_evaluation
 
 # Payment types Allegro cannot refund through the API: the buyer gets a bank transfer (domain brief D).
@@ -116,8 +116,20 @@ def _resolve_lines(case: RefundCase, specs: Sequence[LineSpec]) -> list[PlannedL
     return planned
 
 
-def _engine_specs(case: RefundCase) -> tuple[str, list[LineSpec], Decimal, str, Decimal | None, str, str]:
-    evaluation = case_evaluation(case)
+@dataclass(frozen=True, slots=True)
+class EngineRefund:
+    """The refund the policy engine computed for a case, as refund lines."""
+
+    decision: str
+    lines: list[LineSpec]
+    delivery: Decimal
+    reason: str
+    total: Decimal
+    policy_version: str
+
+
+def _engine_refund(case: RefundCase, evaluation: Evaluation | None) -> EngineRefund:
+    evaluation = evaluation if evaluation is not None else case_evaluation(case)
     if evaluation is None:
         raise ValidationFailed([("case", "the case's Allegro data no longer validates; refresh it first")])
     specs = [
@@ -129,15 +141,13 @@ def _engine_specs(case: RefundCase) -> tuple[str, list[LineSpec], Decimal, str, 
         )
         for line in evaluation.lines
     ]
-    delivery = evaluation.delivery.amount if evaluation.delivery is not None else Decimal("0.00")
-    return (
-        evaluation.decision,
-        specs,
-        delivery,
-        evaluation.refund_reason,
-        evaluation.total.amount,
-        evaluation.policy_version,
-        evaluation.refund_reason,
+    return EngineRefund(
+        decision=evaluation.decision,
+        lines=specs,
+        delivery=evaluation.delivery.amount if evaluation.delivery is not None else Decimal("0.00"),
+        reason=evaluation.refund_reason,
+        total=evaluation.total.amount,
+        policy_version=evaluation.policy_version,
     )
 
 
@@ -186,10 +196,12 @@ def refund_order_create(
     reason: str | None = None,
     seller_comment: str = "",
     override_reason: str = "",
+    evaluation: Evaluation | None = None,
 ) -> RefundOrder:
     """Decide to pay a buyer: the engine's breakdown unless the person overrides it (which then needs a
     second person's approval), held against what was paid, and — unless waiting for approval — queued
-    in the outbox in the same transaction."""
+    in the outbox in the same transaction. `evaluation`: the engine's evaluation of the case when the
+    caller has just made it (else it is evaluated here)."""
     locked = (
         RefundCase.objects.select_for_update(of=("self",)).select_related("order", "account").get(pk=case.pk)
     )
@@ -199,24 +211,22 @@ def refund_order_create(
         raise PermissionDenied("refunding needs the agent role")
     if RefundOrder.objects.filter(case=locked, status__in=HOLDING_STATUSES - {RefundStatus.SUCCESS}).exists():
         raise IllegalTransition("this case already has a refund in progress")
-    decision, engine_specs, engine_delivery, engine_reason, engine_total, policy_version, _ = _engine_specs(
-        locked
-    )
-    chosen_specs = list(lines) if lines is not None else engine_specs
-    chosen_delivery = (delivery if delivery is not None else engine_delivery).quantize(CENT)
-    chosen_reason = reason or engine_reason or RefundReason.REFUND
+    engine = _engine_refund(locked, evaluation)
+    chosen_specs = list(lines) if lines is not None else engine.lines
+    chosen_delivery = (delivery if delivery is not None else engine.delivery).quantize(CENT)
+    chosen_reason = reason or engine.reason or RefundReason.REFUND
     planned = _resolve_lines(locked, chosen_specs)
     lines_total = sum((p.amount for p in planned), Decimal(0)).quantize(CENT)
     total = lines_total + chosen_delivery
     if total <= 0:
         raise ValidationFailed([("lines", "a refund needs at least one line or a delivery amount")])
-    engine_planned = _resolve_lines(locked, engine_specs) if decision in ENGINE_PAYS else []
+    engine_planned = _resolve_lines(locked, engine.lines) if engine.decision in ENGINE_PAYS else []
     same_as_engine = (
-        decision in ENGINE_PAYS
+        engine.decision in ENGINE_PAYS
         and sorted((p.line.pk, p.type, p.quantity, p.amount) for p in planned)
         == sorted((p.line.pk, p.type, p.quantity, p.amount) for p in engine_planned)
-        and chosen_delivery == engine_delivery.quantize(CENT)
-        and chosen_reason == engine_reason
+        and chosen_delivery == engine.delivery.quantize(CENT)
+        and chosen_reason == engine.reason
     )
     if not same_as_engine and not override_reason.strip():
         raise ValidationFailed(
@@ -257,9 +267,9 @@ def refund_order_create(
         delivery_amount=chosen_delivery,
         total=total,
         seller_comment=seller_comment.strip()[:250],
-        engine_decision=decision,
-        engine_total=engine_total,
-        policy_version=policy_version,
+        engine_decision=engine.decision,
+        engine_total=engine.total,
+        policy_version=engine.policy_version,
         overrides_engine=not same_as_engine,
         override_reason=override_reason.strip(),
         approval_reasons=approval_reasons,

@@ -11,10 +11,8 @@ from rest_framework.response import Response
 
 from refund_desk.api.views import JSON, ProblemAPIView, problem_responses
 from refund_desk.cases.actors import Actor
-from refund_desk.core.errors import ValidationFailed
-from refund_desk.logistics import selectors, services
 from refund_desk.logistics.choices import InspectionOutcome, InspectionSource
-from refund_desk.logistics.models import Inspection
+from refund_desk.workflows.inspection import inspection_from_payload
 
 
 class FindingSerializer(serializers.Serializer[Any]):
@@ -28,29 +26,6 @@ class InspectionSerializer(serializers.Serializer[Any]):
         help_text="return waybill, return reference number or Allegro return id"
     )
     items = FindingSerializer(many=True)
-
-
-def inspection_from_payload(*, data: dict[str, Any], actor: Actor, source: InspectionSource) -> Inspection:
-    """Shared by the API and the inbound partner webhook: map line item ids to case items and record."""
-    case, parcel = selectors.case_find_for_inspection(query=str(data.get("reference") or ""))
-    if case is None:
-        raise ValidationFailed([("reference", "no return with this waybill or reference")])
-    by_line = {item.line_item.external_id: item.pk for item in case.items.select_related("line_item")}
-    findings: list[services.ItemFinding] = []
-    errors: list[tuple[str, str]] = []
-    for index, raw in enumerate(data.get("items") or []):
-        case_item_id = by_line.get(str(raw.get("lineItemId")))
-        if case_item_id is None:
-            errors.append((f"items[{index}].lineItemId", "not an item of this return"))
-            continue
-        findings.append(
-            services.ItemFinding(
-                case_item_id=case_item_id, outcome=str(raw.get("outcome")), note=str(raw.get("note") or "")
-            )
-        )
-    if errors:
-        raise ValidationFailed(errors)
-    return services.inspection_record(case=case, findings=findings, actor=actor, source=source, parcel=parcel)
 
 
 class InspectionResultSerializer(serializers.Serializer[Any]):
