@@ -36,7 +36,7 @@ def main() -> None:
     from django.db import connection
 
     from refund_desk.ai.synthetic.casefiles import generate_case_files
-    from refund_desk.cases.intake import account_get_or_create, cases_import
+    from refund_desk.integrations.allegro.intake import account_get_or_create, cases_import
 
     try:
         call_command("migrate", verbosity=0)

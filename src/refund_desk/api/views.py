@@ -52,7 +52,6 @@ from refund_desk.api.serializers import (
 )
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseKind, CaseStatus, Marketplace
-from refund_desk.cases.intake import Outcome, account_get_or_create, cases_import
 from refund_desk.cases.models import RefundCase
 from refund_desk.cases.selectors import (
     MAX_PAGE_SIZE,
@@ -64,6 +63,7 @@ from refund_desk.cases.selectors import (
 )
 from refund_desk.cases.services import case_transition
 from refund_desk.core.errors import ValidationFailed
+from refund_desk.integrations.allegro.intake import Outcome, account_get_or_create, cases_import
 
 JSON = "application/json"
 DEFAULT_ACCOUNT = "default"

@@ -13,14 +13,10 @@ from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType, CaseKind, CaseSource, CaseStatus, EventType
 from refund_desk.cases.lifecycle import ALLOWED_TRANSITIONS, OPEN_STATUSES, automation_may, required_role
 from refund_desk.cases.models import CaseEvent, CaseItem, Order, OrderLineItem, RefundCase
-from refund_desk.core.calendar import period_end
+from refund_desk.core.calendar import COMPLAINT_ANSWER_DAYS, STATUTORY_REFUND_DAYS, period_end
 from refund_desk.core.effects import run_after_commit
 from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.roles import has_role
-from refund_desk.policy.engine.law import STATUTORY_REFUND_DAYS
-
-# Days a seller has to answer a complaint: PL deems it accepted after 14 (UPK Art. 7a); CZ/SK/HU 30.
-COMPLAINT_ANSWER_DAYS = {"allegro-pl": 14, "allegro-cz": 30, "allegro-sk": 30, "allegro-hu": 30}
 
 # Closed cases sink to the bottom of a deadline-sorted queue.
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)

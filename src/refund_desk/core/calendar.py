@@ -23,6 +23,12 @@ MARKETPLACE_ZONE = {
 }
 END_OF_DAY = time(23, 59, 59, 999999)
 
+# Statutory periods every case is counted with (a seller's policy may be more generous, never weaker).
+# Directive 2011/83/EU Art. 13(1); UPK Art. 32(1): refund within 14 days of receiving the statement.
+STATUTORY_REFUND_DAYS = 14
+# Days a seller has to answer a complaint: PL deems it accepted after 14 (UPK Art. 7a); CZ/SK/HU 30.
+COMPLAINT_ANSWER_DAYS = {"allegro-pl": 14, "allegro-cz": 30, "allegro-sk": 30, "allegro-hu": 30}
+
 
 _ZONES = {marketplace: ZoneInfo(name) for marketplace, name in MARKETPLACE_ZONE.items()}
 

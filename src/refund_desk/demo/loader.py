@@ -15,10 +15,10 @@ from django.utils import timezone
 from refund_desk.ai.synthetic.casefiles import generate_case_files
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseKind, CaseSource, CaseStatus
-from refund_desk.cases.intake import account_get_or_create, cases_import
 from refund_desk.cases.models import Order, RefundCase
 from refund_desk.cases.services import case_open_manual, case_transition
 from refund_desk.core.roles import Role
+from refund_desk.integrations.allegro.intake import account_get_or_create, cases_import
 
 DEMO_PASSWORD = "refund-desk-demo"  # noqa: S105 - a local demo login, printed by `make demo`
 DEMO_USERS = {

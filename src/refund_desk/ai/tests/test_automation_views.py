@@ -13,10 +13,10 @@ from refund_desk.ai import selectors, services
 from refund_desk.ai.models import AccountAutomation, AutomationChange
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType
-from refund_desk.cases.intake import account_get_or_create
 from refund_desk.cases.models import SellerAccount
 from refund_desk.cases.tests.factories import make_user
 from refund_desk.core.roles import Role
+from refund_desk.integrations.allegro.intake import account_get_or_create
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,10 @@ from refund_desk.ai import bootstrap
 from refund_desk.ai.models import AutomationChange, RiskReview
 from refund_desk.ai.risk import model as risk_model
 from refund_desk.ai.services import account_automation_set
-from refund_desk.cases.intake import account_get_or_create, case_ingest_customer_return
 from refund_desk.cases.models import RefundCase
 from refund_desk.core import effects
 from refund_desk.demo import live
+from refund_desk.integrations.allegro.intake import account_get_or_create, case_ingest_customer_return
 from refund_desk.policy.models import RefundPolicy
 from refund_desk.policy.selectors import policy_active
 from refund_desk.policy.tests.builders import case as case_file

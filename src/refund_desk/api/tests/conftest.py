@@ -14,9 +14,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from refund_desk.ai.synthetic.casefiles import generate_case_files
-from refund_desk.cases.intake import account_get_or_create, cases_import
 from refund_desk.cases.models import RefundCase
 from refund_desk.core.roles import Role
+from refund_desk.integrations.allegro.intake import account_get_or_create, cases_import
 
 PASSWORD = "correct horse battery staple"
 FIXED_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -12,9 +12,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 
 from refund_desk.ai.synthetic.casefiles import build_customer_return, build_order, make_buyer
-from refund_desk.cases.intake import IntakeResult
 from refund_desk.cases.models import RefundCase, SellerAccount
 from refund_desk.core.roles import Role
+from refund_desk.integrations.allegro.intake import IntakeResult
 
 
 class SellerAccountFactory(factory.django.DjangoModelFactory[SellerAccount]):

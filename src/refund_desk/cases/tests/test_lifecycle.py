@@ -9,7 +9,6 @@ from django.db import transaction
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType, CaseStatus, EventType
-from refund_desk.cases.intake import cases_import
 from refund_desk.cases.lifecycle import ALLOWED_TRANSITIONS, OPEN_STATUSES
 from refund_desk.cases.models import CaseEvent, RefundCase
 from refund_desk.cases.services import (
@@ -22,6 +21,7 @@ from refund_desk.cases.services import (
 from refund_desk.cases.tests.factories import case_file, imported_case, make_account, make_user
 from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.roles import Role
+from refund_desk.integrations.allegro.intake import cases_import
 
 pytestmark = pytest.mark.django_db
 

@@ -13,11 +13,11 @@ from django.utils import timezone
 from refund_desk.ai.synthetic.casefiles import generate_case_files
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseStatus, EventType, Marketplace
-from refund_desk.cases.intake import account_get_or_create, cases_import
 from refund_desk.cases.models import RefundCase
 from refund_desk.cases.services import case_transition, event_append
 from refund_desk.cases.tests.factories import case_file, imported_case
 from refund_desk.desk.tests.factories import OrderFactory, RefundCaseFactory
+from refund_desk.integrations.allegro.intake import account_get_or_create, cases_import
 from refund_desk.policy.selectors import case_evaluation
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from refund_desk.ai.synthetic.casefiles import generate_case_files
 from refund_desk.cases.choices import CaseKind, CaseStatus, Marketplace
-from refund_desk.cases.intake import account_get_or_create, cases_import
 from refund_desk.cases.models import RefundCase
 from refund_desk.desk.tests.factories import (
     BuyerFactory,
@@ -22,6 +21,7 @@ from refund_desk.desk.tests.factories import (
     RefundCaseFactory,
     SellerAccountFactory,
 )
+from refund_desk.integrations.allegro.intake import account_get_or_create, cases_import
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,11 @@ import pytest
 from django.contrib.auth.models import AbstractUser
 
 from refund_desk.cases.actors import Actor
-from refund_desk.cases.intake import account_get_or_create, case_ingest_customer_return
 from refund_desk.cases.models import RefundCase, SellerAccount
 from refund_desk.cases.services import case_transition
 from refund_desk.cases.tests.factories import make_user
 from refund_desk.core.roles import Role
+from refund_desk.integrations.allegro.intake import account_get_or_create, case_ingest_customer_return
 from refund_desk.payments.tests.fakes import FakeGateway, gateway_override
 from refund_desk.policy import services as policy_services
 from refund_desk.policy.tests.builders import case as case_file

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+# Directive 2011/83/EU Art. 13(1); UPK Art. 32(1): counted in core.calendar, cited with the rules here.
+from refund_desk.core.calendar import STATUTORY_REFUND_DAYS as STATUTORY_REFUND_DAYS
+
 # Directive 2011/83/EU Art. 9(1); UPK (Polish Consumer Rights Act) Art. 27.
 STATUTORY_WITHDRAWAL_DAYS = 14
 # Directive 2011/83/EU Art. 10(1); UPK Art. 29: not informed of the right -> extended by 12 months.
 UNINFORMED_EXTENSION_MONTHS = 12
-# Directive 2011/83/EU Art. 13(1); UPK Art. 32(1): refund within 14 days of receiving the statement.
-STATUTORY_REFUND_DAYS = 14
 # UPK Art. 7a: a consumer complaint not answered within 14 days is deemed accepted (Poland only).
 PL_COMPLAINT_ANSWER_DAYS = 14
 DEFAULT_COMPLAINT_ANSWER_DAYS = 30

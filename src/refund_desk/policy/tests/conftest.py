@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from refund_desk.cases.intake import account_get_or_create, case_ingest_customer_return
 from refund_desk.cases.models import RefundCase, SellerAccount
+from refund_desk.integrations.allegro.intake import account_get_or_create, case_ingest_customer_return
 from refund_desk.policy.tests.builders import case
 
 

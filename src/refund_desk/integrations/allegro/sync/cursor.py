@@ -22,10 +22,10 @@ from django.utils import timezone
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseSource
-from refund_desk.cases.intake import IntakeSummary, Outcome
 from refund_desk.cases.models import RefundCase, SellerAccount
 from refund_desk.cases.services import case_note_vanished
 from refund_desk.integrations.allegro.errors import AllegroError
+from refund_desk.integrations.allegro.intake import IntakeSummary, Outcome
 from refund_desk.integrations.allegro.models import QuarantinedItem, SyncCursor, SyncRun, SyncRunStatus
 
 logger = logging.getLogger("refund_desk.integrations.allegro")

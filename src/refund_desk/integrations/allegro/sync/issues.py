@@ -10,11 +10,11 @@ from typing import Any
 from django.utils import timezone
 
 from refund_desk.cases.choices import CaseSource
-from refund_desk.cases.intake import CHAT_KEY, cases_import_issues
 from refund_desk.cases.models import Order, RefundCase, SellerAccount
 from refund_desk.cases.services import VANISHED_CHECKOUT_FORM, VANISHED_ISSUE
 from refund_desk.integrations.allegro.client import AllegroClient
 from refund_desk.integrations.allegro.errors import NotFound
+from refund_desk.integrations.allegro.intake import CHAT_KEY, cases_import_issues
 from refund_desk.integrations.allegro.models import SyncCursor, SyncRun, SyncRunStatus, SyncStream
 from refund_desk.integrations.allegro.sync.cursor import (
     Progress,

@@ -12,11 +12,11 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from refund_desk.cases.choices import CaseSource
-from refund_desk.cases.intake import Outcome, cases_import
 from refund_desk.cases.models import Order, RefundCase, SellerAccount
 from refund_desk.cases.services import VANISHED_CHECKOUT_FORM, VANISHED_CUSTOMER_RETURN
 from refund_desk.integrations.allegro.client import AllegroClient
 from refund_desk.integrations.allegro.errors import BadRequest, NotFound
+from refund_desk.integrations.allegro.intake import Outcome, cases_import
 from refund_desk.integrations.allegro.models import SyncCursor, SyncRun, SyncRunStatus, SyncStream
 from refund_desk.integrations.allegro.sync.cursor import (
     Progress,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from refund_desk.cases.intake import account_get_or_create
 from refund_desk.integrations.allegro.errors import ServerError
+from refund_desk.integrations.allegro.intake import account_get_or_create
 from refund_desk.integrations.allegro.models import SyncCursor, SyncRun, SyncRunStatus, SyncStream
 from refund_desk.integrations.allegro.sync.cursor import cursor_lease_acquire, stream_run
 

@@ -12,7 +12,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from refund_desk.cases.choices import CaseKind, CaseSource, EventType
-from refund_desk.cases.intake import CHAT_KEY
 from refund_desk.cases.models import CaseEvent, Order, RefundCase, SellerAccount
 from refund_desk.cases.services import order_mark_cancelled
 from refund_desk.integrations.allegro.client import AllegroClient
@@ -20,6 +19,7 @@ from refund_desk.integrations.allegro.emulator.app import EmulatorApp
 from refund_desk.integrations.allegro.emulator.faults import FaultConfig
 from refund_desk.integrations.allegro.emulator.scenario import Rates
 from refund_desk.integrations.allegro.emulator.store import dumps
+from refund_desk.integrations.allegro.intake import CHAT_KEY
 from refund_desk.integrations.allegro.models import QuarantinedItem, SyncCursor, SyncRunStatus, SyncStream
 from refund_desk.integrations.allegro.services import account_connect
 from refund_desk.integrations.allegro.sync import (
@@ -468,8 +468,8 @@ def test_threads_sync_through_faults_stores_every_message_once(
 
 
 def test_the_fragment_says_so_when_there_are_no_messages(account: SellerAccount) -> None:
-    from refund_desk.cases.intake import cases_import
     from refund_desk.cases.tests.factories import case_file
+    from refund_desk.integrations.allegro.intake import cases_import
 
     result = cases_import(items=[case_file(seed=2)], account=account).results[0]
     assert result.case_id is not None

@@ -13,12 +13,12 @@ import pytest
 from refund_desk.ai.synthetic.casefiles import build_order, make_buyer
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseKind, CaseSource, CaseStatus, EventType
-from refund_desk.cases.intake import CHAT_KEY, Outcome, cases_import, cases_import_issues
 from refund_desk.cases.models import CaseEvent, CaseItem, Order, RefundCase
 from refund_desk.cases.services import case_transition
 from refund_desk.cases.tests.factories import case_file, imported_case, make_account, make_user
 from refund_desk.core.calendar import period_end
 from refund_desk.core.roles import Role
+from refund_desk.integrations.allegro.intake import CHAT_KEY, Outcome, cases_import, cases_import_issues
 from refund_desk.policy.selectors import case_document, case_input
 
 pytestmark = pytest.mark.django_db

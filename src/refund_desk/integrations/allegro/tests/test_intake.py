@@ -13,9 +13,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from refund_desk.cases.choices import CaseKind, CaseSource, CaseStatus, EventType
-from refund_desk.cases.intake import Outcome, cases_import
 from refund_desk.cases.models import Buyer, CaseEvent, CaseItem, Order, OrderLineItem, RefundCase
 from refund_desk.cases.tests.factories import case_file, imported_case, make_account, with_changes
+from refund_desk.integrations.allegro.intake import Outcome, cases_import
 
 pytestmark = pytest.mark.django_db
 

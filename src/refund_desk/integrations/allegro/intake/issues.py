@@ -13,7 +13,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from refund_desk.cases.choices import CaseKind, CaseSource, CaseStatus, EventType
-from refund_desk.cases.intake.common import (
+from refund_desk.cases.models import (
+    Buyer,
+    CaseItem,
+    Order,
+    OrderLineItem,
+    RefundCase,
+    SellerAccount,
+)
+from refund_desk.cases.services import case_add_note, case_due_at, event_append
+from refund_desk.core.calendar import COMPLAINT_ANSWER_DAYS, period_end
+from refund_desk.core.effects import run_after_commit
+from refund_desk.core.errors import ValidationFailed
+from refund_desk.integrations.allegro.intake.common import (
     INTAKE_ACTOR,
     IntakeResult,
     IntakeSummary,
@@ -27,18 +39,6 @@ from refund_desk.cases.intake.common import (
     upsert_order,
     validated,
 )
-from refund_desk.cases.models import (
-    Buyer,
-    CaseItem,
-    Order,
-    OrderLineItem,
-    RefundCase,
-    SellerAccount,
-)
-from refund_desk.cases.services import COMPLAINT_ANSWER_DAYS, case_add_note, case_due_at, event_append
-from refund_desk.core.calendar import period_end
-from refund_desk.core.effects import run_after_commit
-from refund_desk.core.errors import ValidationFailed
 from refund_desk.integrations.allegro.interface import CheckoutForm, PostPurchaseIssue
 from refund_desk.integrations.allegro.responses import IssueMessage
 

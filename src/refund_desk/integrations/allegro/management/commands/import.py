@@ -9,8 +9,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from refund_desk.cases.intake import IntakeSummary, Outcome, account_get_or_create, cases_import
 from refund_desk.core.errors import ValidationFailed
+from refund_desk.integrations.allegro.intake import (
+    IntakeSummary,
+    Outcome,
+    account_get_or_create,
+    cases_import,
+)
 
 
 class Command(BaseCommand):

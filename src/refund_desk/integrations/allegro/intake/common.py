@@ -26,7 +26,6 @@ from refund_desk.core.errors import ValidationFailed
 from refund_desk.core.money import MARKETPLACE_CURRENCY
 from refund_desk.integrations.allegro.interface import CheckoutForm
 
-STATUTORY_REFUND_DAYS = 14
 M = TypeVar("M", bound=BaseModel)
 
 

@@ -7,21 +7,23 @@ changed return (e.g. parcel DELIVERED) or issue (status, chat) updates the case 
 event. Invalid files are rejected whole, with field paths.
 """
 
-from refund_desk.cases.intake.common import (
+from refund_desk.integrations.allegro.intake.common import (
     INTAKE_ACTOR,
-    STATUTORY_REFUND_DAYS,
     IntakeResult,
     IntakeSummary,
     Outcome,
     account_get_or_create,
 )
-from refund_desk.cases.intake.issues import CHAT_KEY, cases_import_issues, parse_issue_file
-from refund_desk.cases.intake.returns import case_ingest_customer_return, cases_import, parse_case_file
+from refund_desk.integrations.allegro.intake.issues import CHAT_KEY, cases_import_issues, parse_issue_file
+from refund_desk.integrations.allegro.intake.returns import (
+    case_ingest_customer_return,
+    cases_import,
+    parse_case_file,
+)
 
 __all__ = [
     "CHAT_KEY",
     "INTAKE_ACTOR",
-    "STATUTORY_REFUND_DAYS",
     "IntakeResult",
     "IntakeSummary",
     "Outcome",

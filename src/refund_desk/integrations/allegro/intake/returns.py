@@ -11,9 +11,21 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from refund_desk.cases.choices import CaseKind, CaseSource, CaseStatus, EventType
-from refund_desk.cases.intake.common import (
+from refund_desk.cases.models import (
+    Buyer,
+    CaseEvent,
+    CaseItem,
+    Order,
+    OrderLineItem,
+    RefundCase,
+    SellerAccount,
+)
+from refund_desk.cases.services import case_due_at, case_transition, event_append
+from refund_desk.core.calendar import STATUTORY_REFUND_DAYS, period_end
+from refund_desk.core.effects import run_after_commit
+from refund_desk.core.errors import ValidationFailed
+from refund_desk.integrations.allegro.intake.common import (
     INTAKE_ACTOR,
-    STATUTORY_REFUND_DAYS,
     IntakeResult,
     IntakeSummary,
     Known,
@@ -29,19 +41,6 @@ from refund_desk.cases.intake.common import (
     upsert_order,
     validated,
 )
-from refund_desk.cases.models import (
-    Buyer,
-    CaseEvent,
-    CaseItem,
-    Order,
-    OrderLineItem,
-    RefundCase,
-    SellerAccount,
-)
-from refund_desk.cases.services import case_due_at, case_transition, event_append
-from refund_desk.core.calendar import period_end
-from refund_desk.core.effects import run_after_commit
-from refund_desk.core.errors import ValidationFailed
 from refund_desk.integrations.allegro.interface import CheckoutForm, CustomerReturn
 
 # Allegro return status -> the case status a newly seen return starts in.
