@@ -11,6 +11,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from refund_desk.ai import comments
+from refund_desk.ai.risk import model as risk_model
+from refund_desk.ai.risk import training
+
 
 @dataclass(frozen=True, slots=True)
 class ModelsReady:
@@ -22,9 +26,6 @@ class ModelsReady:
 
 def models_ensure(*, say: Callable[[str], None]) -> ModelsReady:
     """Load the saved models; train (with progress lines) whichever is missing."""
-    from refund_desk.ai import comments
-    from refund_desk.ai.risk import model as risk_model
-    from refund_desk.ai.risk import training
 
     started = time.monotonic()
     trained: list[str] = []

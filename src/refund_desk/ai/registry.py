@@ -6,6 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from refund_desk.ai import comments
+from refund_desk.ai.risk import training
+
 
 @dataclass(frozen=True)
 class TrainableModel:
@@ -30,7 +33,6 @@ def registered() -> dict[str, TrainableModel]:
 def _register_builtin() -> None:
     if "comments" in _MODELS:
         return
-    from refund_desk.ai import comments
 
     def train() -> dict[str, Any]:
         return comments.train().metadata
@@ -42,8 +44,6 @@ def _register_builtin() -> None:
     register(
         TrainableModel("comments", "buyer-comment classifier (reason, flags, language)", train, evaluate)
     )
-
-    from refund_desk.ai.risk import training
 
     register(
         TrainableModel(

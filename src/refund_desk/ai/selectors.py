@@ -28,9 +28,11 @@ from refund_desk.ai.risk.features import (
     OfferHistory,
     RequestFacts,
     feature_vector,
+    features_from_json,
 )
 from refund_desk.cases.choices import ActorType, CaseStatus, EventType
 from refund_desk.cases.models import CaseEvent, RefundCase, SellerAccount
+from refund_desk.policy.selectors import FACTS_KEY
 
 if TYPE_CHECKING:
     from refund_desk.ai.comments import CommentAnalysis
@@ -96,6 +98,7 @@ def case_comment_text(case: RefundCase) -> str:
 
 
 def _comment_reading(case: RefundCase) -> CommentReading:
+    # Deferred: the comment model loads scikit-learn, which only reading comments needs.
     from refund_desk.ai import comments
 
     text = case_comment_text(case)
@@ -110,6 +113,7 @@ def case_comment_prediction(case: RefundCase) -> CommentAnalysis | None:
 
     Never trains a model (that takes seconds): a page must not wait for it.
     """
+    # Deferred: the comment model loads scikit-learn, which only reading comments needs.
     from refund_desk.ai import comments
 
     text = case_comment_text(case)
@@ -130,7 +134,6 @@ def case_comment_label_latest(case: RefundCase) -> CommentLabel | None:
 
 
 def request_facts(case: RefundCase) -> RequestFacts:
-    from refund_desk.policy.selectors import FACTS_KEY
 
     order = case.order
     facts = (case.snapshot or {}).get(FACTS_KEY) or {}
@@ -266,7 +269,6 @@ def shadow_agreement(*, account_id: int | None = None, since: datetime | None = 
 def labelled_dataset(limit: int = 200_000) -> Dataset | None:
     """Cases a person decided, with their features: the recorded ones of the first review when there is
     one (exactly what the model saw), else recomputed from the aggregates without the case itself."""
-    from refund_desk.ai.risk.features import features_from_json
 
     events = (
         CaseEvent.objects.filter(type=EventType.TRANSITION, actor_type=ActorType.USER, to_status__in=DECIDING)

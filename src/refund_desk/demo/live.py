@@ -22,6 +22,9 @@ from dataclasses import dataclass
 
 import httpx
 
+from refund_desk.ai.bootstrap import models_ensure
+from refund_desk.ai.models import AccountAutomation
+from refund_desk.ai.services import account_automation_set
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import AccountEnvironment, CaseStatus, Marketplace
 from refund_desk.cases.models import RefundCase, SellerAccount
@@ -30,6 +33,9 @@ from refund_desk.demo.loader import ACCOUNTS
 from refund_desk.integrations.allegro.services import account_connect, token_pair_from_cli
 from refund_desk.payments.models import AccountPaymentSettings
 from refund_desk.payments.services import payment_settings_set
+from refund_desk.policy.engine import policy_to_yaml
+from refund_desk.policy.selectors import policy_get
+from refund_desk.policy.services import policy_publish
 
 LIVE_ACCOUNT = "emulator-shop"
 SHADOW_ACCOUNT = ACCOUNTS[0]  # static demo cases: recommendations only, compared with agents' decisions
@@ -105,9 +111,6 @@ def live_account_connect(url: str) -> SellerAccount:
 
 def demo_policy_ensure(account: SellerAccount) -> list[str]:
     """Publish the demo policy on every marketplace where the account has none; the labels published."""
-    from refund_desk.policy.engine import policy_to_yaml
-    from refund_desk.policy.selectors import policy_get
-    from refund_desk.policy.services import policy_publish
 
     published = []
     for marketplace in Marketplace.values:
@@ -127,8 +130,6 @@ def demo_policy_ensure(account: SellerAccount) -> list[str]:
 
 def demo_automation_ensure(account: SellerAccount) -> dict[str, str]:
     """Live mode for the connected account, shadow for one static account, unless already configured."""
-    from refund_desk.ai.models import AccountAutomation
-    from refund_desk.ai.services import account_automation_set
 
     wanted = {account.name: "live", SHADOW_ACCOUNT: "shadow"}
     modes: dict[str, str] = {}
@@ -159,7 +160,6 @@ def open_cases_review_queue(account_names: list[str]) -> int:
 
 def automatic_review_prepare(account: SellerAccount, say: Callable[[str], None]) -> None:
     """Models trained (or loaded), the demo policy, the automation modes and a review of waiting cases."""
-    from refund_desk.ai.bootstrap import models_ensure
 
     ready = models_ensure(say=say)
     say(

@@ -7,12 +7,20 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.db.models.functions import TruncMonth
 
-from refund_desk.cases.models import RefundCase
+from refund_desk.cases.choices import Currency
+from refund_desk.cases.models import RefundCase, SellerAccount
 from refund_desk.payments.choices import CLAIM_LOST_STATUSES, ClaimStatus, RefundMethod, RefundStatus
-from refund_desk.payments.models import Alert, CommissionClaim, RefundOrder, TransferBatch
+from refund_desk.payments.models import (
+    AccountPaymentSettings,
+    Alert,
+    CommissionClaim,
+    RefundOrder,
+    TransferBatch,
+)
 
 
 def case_refunds(*, case: RefundCase) -> QuerySet[RefundOrder]:
@@ -79,6 +87,18 @@ def commission_report() -> list[dict[str, Any]]:
     return list(rows.values())
 
 
+DEFAULT_APPROVAL_THRESHOLDS = {"PLN": "1000", "CZK": "6000", "EUR": "250", "HUF": "100000"}
+
+
+def approval_threshold(*, account_id: int, currency: str) -> Decimal:
+    """Refunds above this amount need a supervisor's approval."""
+    row = AccountPaymentSettings.objects.filter(account_id=account_id, currency=currency).first()
+    if row is not None:
+        return row.approval_threshold
+    configured = getattr(settings, "PAYMENTS_APPROVAL_THRESHOLDS", {}) or {}
+    return Decimal(str(configured.get(currency, DEFAULT_APPROVAL_THRESHOLDS.get(currency, "0"))))
+
+
 def refunds_by_status() -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
     for status in RefundOrder.objects.values_list("status", flat=True):
@@ -88,10 +108,6 @@ def refunds_by_status() -> dict[str, int]:
 
 def payment_settings_overview() -> list[dict[str, Any]]:
     """Per account and currency: the stored settings row (or None) and the threshold in force."""
-    from refund_desk.cases.choices import Currency
-    from refund_desk.cases.models import SellerAccount
-    from refund_desk.payments.models import AccountPaymentSettings
-    from refund_desk.payments.services.refunds import approval_threshold
 
     stored = {(s.account_id, s.currency): s for s in AccountPaymentSettings.objects.all()}
     return [

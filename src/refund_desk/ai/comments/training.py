@@ -41,6 +41,7 @@ from refund_desk.ai.comments.store import (
     _save,
 )
 from refund_desk.ai.keywords import KEYWORD_RULES_VERSION
+from refund_desk.ai.models import CommentLabel
 
 logger = logging.getLogger("refund_desk.ai.comments")
 
@@ -77,7 +78,6 @@ def agent_examples() -> list[Example]:
 
     A case corrected twice teaches only its latest correction (the agent changed their mind).
     """
-    from refund_desk.ai.models import CommentLabel
 
     try:
         rows = list(

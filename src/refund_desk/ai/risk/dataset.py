@@ -39,6 +39,7 @@ class Dataset:
 
 def comment_reader() -> Reader:
     """Comment classifier readings, cached per (text, reason): histories repeat phrasings a lot."""
+    # Deferred: the comment model loads scikit-learn, which only reading comments needs.
     from refund_desk.ai import comments
 
     model = comments.get_model()

@@ -22,6 +22,8 @@ from sklearn.metrics import roc_auc_score
 from refund_desk.ai.risk import model as risk_model
 from refund_desk.ai.risk.dataset import Dataset, comment_reader, dataset_from_history
 from refund_desk.ai.risk.svg import calibration_svg, confusion_svg
+from refund_desk.ai.selectors import labelled_dataset
+from refund_desk.ai.synthetic.history import generate_history
 from refund_desk.policy.engine import Policy, policy_from_document
 
 logger = logging.getLogger(__name__)
@@ -45,7 +47,6 @@ def evaluation_policy() -> Policy:
 
 
 def synthetic_dataset(seed: int, buyers: int, read: Any = None) -> Dataset:
-    from refund_desk.ai.synthetic.history import generate_history
 
     requests = generate_history(seed=seed, buyers=buyers)
     return dataset_from_history(
@@ -57,7 +58,6 @@ def synthetic_dataset(seed: int, buyers: int, read: Any = None) -> Dataset:
 
 
 def training_dataset() -> Dataset:
-    from refund_desk.ai.selectors import labelled_dataset
 
     stored = labelled_dataset()
     if stored is not None and len(stored.y) >= MIN_DB_LABELS and len(set(stored.y.tolist())) == 2:

@@ -17,6 +17,7 @@ import httpx
 from refund_desk import PROJECT_URL, __version__
 from refund_desk.integrations.allegro.errors import (
     AuthorizationPending,
+    NeedsReconnect,
     OAuthError,
     SlowDown,
     TransportFailure,
@@ -84,7 +85,6 @@ class StaticTokenProvider:
         return self.token
 
     def refresh(self, stale_token: str) -> str:
-        from refund_desk.integrations.allegro.errors import NeedsReconnect
 
         raise NeedsReconnect("a static token cannot be refreshed")
 

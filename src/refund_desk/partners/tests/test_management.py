@@ -21,7 +21,7 @@ from refund_desk.core.roles import Role
 from refund_desk.demo import live
 from refund_desk.partners import services
 from refund_desk.partners.models import Partner, WebhookSubscription
-from refund_desk.payments import services as payments
+from refund_desk.payments import selectors as payment_selectors
 from refund_desk.payments.models import AccountPaymentSettings
 
 pytestmark = pytest.mark.django_db
@@ -154,7 +154,7 @@ def test_payment_settings_thresholds_per_currency(supervisor: AbstractUser, acco
     assert response.status_code == 302
     row = AccountPaymentSettings.objects.get(account=account, currency="EUR")
     assert row.approval_threshold == Decimal("300.50") and row.debtor_iban == "DE89370400440532013000"
-    assert payments.approval_threshold(account_id=account.pk, currency="EUR") == Decimal("300.50")
+    assert payment_selectors.approval_threshold(account_id=account.pk, currency="EUR") == Decimal("300.50")
     client.post(f"/payments/settings/{account.pk}/", {"currency": "EUR", "approval_threshold": "-1"})
     row.refresh_from_db()
     assert row.approval_threshold == Decimal("300.50")

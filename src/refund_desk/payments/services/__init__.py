@@ -19,7 +19,6 @@ from refund_desk.payments.services.execution import (
 from refund_desk.payments.services.ledger import OverRefund
 from refund_desk.payments.services.refunds import (
     LineSpec,
-    approval_threshold,
     refund_order_approve,
     refund_order_create,
     refund_order_decline,
@@ -36,7 +35,6 @@ __all__ = [
     "OverRefund",
     "alert_raise",
     "alert_resolve",
-    "approval_threshold",
     "commission_claim_file",
     "commission_claim_refresh",
     "commission_claims_plan",

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import RefundCase, SellerAccount
+from refund_desk.partners.services import webhook_event_emit
 from refund_desk.payments.choices import AlertKind
 from refund_desk.payments.models import Alert
 
@@ -27,7 +28,6 @@ def alert_raise(
     payload: dict[str, Any] | None = None,
 ) -> Alert:
     """Raise an alert unless the same problem is already open; tell partners after commit."""
-    from refund_desk.partners.services import webhook_event_emit
 
     existing = Alert.objects.filter(dedup_key=dedup_key, resolved_at__isnull=True).first()
     if existing is not None:

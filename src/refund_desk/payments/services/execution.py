@@ -30,6 +30,7 @@ from refund_desk.payments.gateway import (
 )
 from refund_desk.payments.models import OutboxMessage, RefundOrder
 from refund_desk.payments.services.alerts import alert_raise
+from refund_desk.payments.services.claims import commission_claims_plan
 from refund_desk.payments.services.ledger import refund_release
 from refund_desk.payments.services.refunds import SYSTEM, refund_emit
 
@@ -209,7 +210,6 @@ def _apply_allegro_state(refund: RefundOrder, remote: GatewayRefund, now: dateti
 
 
 def _after_success(refund: RefundOrder) -> None:
-    from refund_desk.payments.services.claims import commission_claims_plan
 
     commission_claims_plan(refund=refund)
 

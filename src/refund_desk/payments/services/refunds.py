@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from refund_desk.core.effects import run_after_commit
 from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.money import CENT
 from refund_desk.core.roles import Role, has_role
+from refund_desk.partners.services import webhook_event_emit
 from refund_desk.payments.choices import (
     HOLDING_STATUSES,
     ApprovalReason,
@@ -28,18 +28,17 @@ from refund_desk.payments.choices import (
     RefundStatus,
 )
 from refund_desk.payments.models import (
-    AccountPaymentSettings,
     OutboxMessage,
     RefundOrder,
     RefundOrderLine,
 )
+from refund_desk.payments.selectors import approval_threshold
 from refund_desk.payments.services.ledger import PlannedLine, ledger_hold, refund_release
 from refund_desk.policy.engine import Decision, Evaluation
 from refund_desk.policy.selectors import case_evaluation
 
 # Payment types Allegro cannot refund through the API: the buyer gets a bank transfer (domain brief D).
 BANK_TRANSFER_PAYMENT_TYPES = frozenset({"CASH_ON_DELIVERY", "WIRE_TRANSFER"})
-DEFAULT_APPROVAL_THRESHOLDS = {"PLN": "1000", "CZK": "6000", "EUR": "250", "HUF": "100000"}
 ENGINE_PAYS = frozenset({Decision.REFUND, Decision.AWAIT_RETURN})
 SYSTEM = Actor.system("payments")
 
@@ -52,15 +51,6 @@ class LineSpec:
     type: str
     quantity: int | None = None
     amount: Decimal | None = None
-
-
-def approval_threshold(*, account_id: int, currency: str) -> Decimal:
-    """Refunds above this amount need a supervisor's approval."""
-    row = AccountPaymentSettings.objects.filter(account_id=account_id, currency=currency).first()
-    if row is not None:
-        return row.approval_threshold
-    configured = getattr(settings, "PAYMENTS_APPROVAL_THRESHOLDS", {}) or {}
-    return Decimal(str(configured.get(currency, DEFAULT_APPROVAL_THRESHOLDS.get(currency, "0"))))
 
 
 def refund_to_json(refund: RefundOrder) -> dict[str, Any]:
@@ -81,7 +71,6 @@ def refund_to_json(refund: RefundOrder) -> dict[str, Any]:
 
 
 def refund_emit(refund: RefundOrder, event: str) -> None:
-    from refund_desk.partners.services import webhook_event_emit
 
     webhook_event_emit(event=event, account=refund.account, payload={"refund": refund_to_json(refund)})
 

@@ -10,6 +10,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from refund_desk.ai import comments
 from refund_desk.ai.registry import registered
+from refund_desk.ai.risk import training
+from refund_desk.ai.services import ReviewNotFound, account_automation_set, review_replay, stats_backfill
+from refund_desk.cases.actors import Actor
+from refund_desk.cases.models import SellerAccount
 
 INVALID_INPUT = 2
 
@@ -98,8 +102,6 @@ class Command(BaseCommand):
         elif action == "versions":
             self._versions()
         elif action == "stats-backfill":
-            from refund_desk.ai.services import stats_backfill
-
             count = stats_backfill(progress=lambda n: self.stderr.write(f"{n} cases"))
             self.stdout.write(f"aggregates updated for {count} cases")
         else:
@@ -112,8 +114,6 @@ class Command(BaseCommand):
         if names is None or "risk" not in names or options.get("seed") is None:
             results = self._collect("evaluate", names)
         else:
-            from refund_desk.ai.risk import training
-
             results = self._collect("evaluate", [n for n in names if n != "risk"])
             results["risk"] = training.evaluate(seed=options["seed"])
         if options["json"]:
@@ -131,7 +131,6 @@ class Command(BaseCommand):
         return {name: getattr(models[name], what)() for name in chosen}
 
     def _replay(self, case_id: int, as_json: bool) -> None:
-        from refund_desk.ai.services import ReviewNotFound, review_replay
 
         try:
             replay = review_replay(case_id=case_id)
@@ -150,7 +149,6 @@ class Command(BaseCommand):
             raise CommandError("the replay does not match the recorded review", returncode=1)
 
     def _rollback(self, version: str) -> None:
-        from refund_desk.ai.risk import training
 
         try:
             training.rollback(version)
@@ -159,7 +157,6 @@ class Command(BaseCommand):
         self.stdout.write(f"risk model {version} is current again")
 
     def _versions(self) -> None:
-        from refund_desk.ai.risk import training
 
         for meta in training.versions_with_cards():
             held = meta.get("held_out", {})
@@ -169,13 +166,10 @@ class Command(BaseCommand):
             )
 
     def _automation(self, options: dict[str, Any]) -> None:
-        from refund_desk.ai.services import account_automation_set
-        from refund_desk.cases.models import SellerAccount
 
         account = SellerAccount.objects.filter(name=options["account"]).first()
         if account is None:
             raise CommandError(f"no seller account {options['account']!r}", returncode=INVALID_INPUT)
-        from refund_desk.cases.actors import Actor
 
         row = account_automation_set(
             account=account,

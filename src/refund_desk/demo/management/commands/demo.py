@@ -37,6 +37,7 @@ class Command(BaseCommand):
         logins = ", ".join(f"{name} ({role.value})" for name, role in DEMO_USERS.items())
         self.stdout.write(self.style.SUCCESS(f"Logins: {logins}; password: {DEMO_PASSWORD}"))
         if options["live"]:
+            # Deferred: only --live starts the emulator and loads the models.
             from refund_desk.demo.live import run_live_demo
 
             run_live_demo(

@@ -19,6 +19,14 @@ from refund_desk.core.errors import ValidationFailed
 from refund_desk.policy.documents import case_documents
 from refund_desk.policy.engine import STATUTORY_DEFAULT, Policy, evaluate, policy_from_yaml
 from refund_desk.policy.engine.law import LANGUAGES
+from refund_desk.policy.selectors import (
+    policy_changes,
+    policy_export_yaml,
+    policy_get,
+    policy_simulate,
+    policy_versions,
+)
+from refund_desk.policy.services import policy_import
 
 INVALID_INPUT = 2
 _DATETIME = TypeAdapter(datetime)
@@ -142,7 +150,6 @@ class Command(BaseCommand):
         self._print_json(evaluate(case, policy, now=now, lang=options["lang"]).to_json())
 
     def _simulate(self, options: dict[str, Any]) -> None:
-        from refund_desk.policy.selectors import policy_simulate
 
         policy = _load_policy(options["policy"])
         report = policy_simulate(
@@ -155,14 +162,12 @@ class Command(BaseCommand):
         self._print_json(report.to_json())
 
     def _export(self, options: dict[str, Any]) -> None:
-        from refund_desk.policy.selectors import policy_export_yaml
 
         account = _account(options["account"], required=True)
         assert account is not None
         self.stdout.write(policy_export_yaml(account=account, marketplace=options["marketplace"]), ending="")
 
     def _import(self, options: dict[str, Any]) -> None:
-        from refund_desk.policy.services import policy_import
 
         account = _account(options["account"], required=True)
         assert account is not None
@@ -178,7 +183,6 @@ class Command(BaseCommand):
         self.stdout.write(f"imported {version.label}")
 
     def _show(self, options: dict[str, Any]) -> None:
-        from refund_desk.policy.selectors import policy_changes, policy_get, policy_versions
 
         account = _account(options["account"], required=True)
         assert account is not None
