@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from refund_desk.ai import selectors, services
 from refund_desk.ai.forms import AutomationForm, CommentCorrectionForm
+from refund_desk.ai.panels import review_panel
 from refund_desk.ai.risk import model as risk_model
 from refund_desk.ai.risk import training
 from refund_desk.cases.actors import Actor
@@ -109,7 +110,7 @@ def _review_fragment(
     notice: str = "",
     error: str = "",
 ) -> HttpResponse:
-    context = {"case": case, "comment_form": form, "notice": notice, "error": error}
+    context = {"case": case, **review_panel(case, request, form=form), "notice": notice, "error": error}
     return render(request, "ai/_case_review.html", context, status=status)
 
 

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -30,10 +30,10 @@ from refund_desk.cases.selectors import (
 )
 from refund_desk.cases.services import case_add_note, case_transition
 from refund_desk.core.errors import DomainError, IllegalTransition, PermissionDenied, ValidationFailed
+from refund_desk.core.panels import case_panels
 from refund_desk.core.roles import Role, user_roles
 from refund_desk.desk.forms import NoteForm, QueueFilterForm, TransitionForm
 from refund_desk.desk.presenters import ACTION_STYLES, action_label
-from refund_desk.policy.selectors import case_evaluation
 
 WRITER_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 
@@ -167,7 +167,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "line_items": list(case.order.line_items.all()),
             "items": list(case.items.all()),
             "buyer_name": _buyer_name(case),
-            "evaluation": case_evaluation(case, lang=translation.get_language()),
+            "panels": case_panels.render_all(case, request),
         }
     )
     return render(request, "desk/case.html", context)

@@ -24,8 +24,10 @@ from refund_desk.payments.models import (
 
 
 def case_refunds(*, case: RefundCase) -> QuerySet[RefundOrder]:
+    """A case's refunds, newest first, with their lines and approvers (three queries however many)."""
     return (
         RefundOrder.objects.filter(case=case)
+        .select_related("approved_by")
         .prefetch_related("lines__line_item")
         .order_by("-created_at", "-id")
     )

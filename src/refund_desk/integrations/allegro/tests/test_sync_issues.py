@@ -8,12 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
-from django.template.loader import render_to_string
+from django.test import RequestFactory
 from django.utils import timezone
 
 from refund_desk.cases.choices import CaseKind, CaseSource, EventType
 from refund_desk.cases.models import CaseEvent, Order, RefundCase, SellerAccount
 from refund_desk.cases.services import order_mark_cancelled
+from refund_desk.core.panels import case_panels
 from refund_desk.integrations.allegro.client import AllegroClient
 from refund_desk.integrations.allegro.emulator.app import EmulatorApp
 from refund_desk.integrations.allegro.emulator.faults import FaultConfig
@@ -445,7 +446,7 @@ def test_threads_sync_idempotently_and_link_messages_to_the_orders_case(
     messages = list(messages_for_case(case))
     assert [m.author_role for m in messages] == [AuthorRole.BUYER, AuthorRole.SELLER]
 
-    html = render_to_string("messaging/_case_messages.html", {"case": case})
+    html = case_panels.get("messages").render(case, RequestFactory().get("/"))
     assert "&lt;script&gt;x()&lt;/script&gt;" in html and "<script>" not in html
     assert "&lt;b&gt;zwrot&lt;/b&gt;" in html and "Zwrot wysłany dziś." in html
 
@@ -475,7 +476,7 @@ def test_the_fragment_says_so_when_there_are_no_messages(account: SellerAccount)
     assert result.case_id is not None
     case = RefundCase.objects.get(pk=result.case_id)
 
-    html = render_to_string("messaging/_case_messages.html", {"case": case})
+    html = case_panels.get("messages").render(case, RequestFactory().get("/"))
 
     assert "No Message Center messages" in html
     assert Order.objects.count() == 1 and datetime.now(UTC) - case.created_at < timedelta(minutes=5)

@@ -1,11 +1,11 @@
-"""`{% case_review case as info %}`: the latest risk review of a case and the account's mode, and how the
-buyer's comment was understood (the model's reading, the latest agent correction, the correction form)."""
+"""The case page's automatic-review panel: the latest risk review of a case and the account's mode, and how
+the buyer's comment was understood (the model's reading, the latest agent correction, the correction form)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django import template
+from django.http import HttpRequest
 
 from refund_desk.ai.choices import FLAG_LABELS, REASONS, TEXT_FLAGS
 from refund_desk.ai.forms import CommentCorrectionForm
@@ -22,8 +22,6 @@ from refund_desk.core.roles import Role, has_role
 if TYPE_CHECKING:  # the classifier module loads scikit-learn; pages import it only when a model is read
     from refund_desk.ai.comments import CommentAnalysis
 
-register = template.Library()
-
 
 def _flag_words(flags: list[str]) -> list[str]:
     return [str(FLAG_LABELS.get(flag, flag)) for flag in flags]
@@ -38,16 +36,21 @@ def _initial(case: Any, label: CommentLabel | None, prediction: CommentAnalysis 
     return {"reason": case.primary_reason if case.primary_reason in REASONS else "NONE", "flags": []}
 
 
-@register.simple_tag(takes_context=True)
-def case_review(context: template.Context, case: Any) -> dict[str, Any]:
+def review_panel(
+    case: Any, request: HttpRequest, *, form: CommentCorrectionForm | None = None
+) -> dict[str, Any]:
+    """`form`: a correction posted with errors, shown again instead of a fresh one."""
+    return {"info": _review_info(case, request, form)}
+
+
+def _review_info(case: Any, request: HttpRequest, form: CommentCorrectionForm | None) -> dict[str, Any]:
     info: dict[str, Any] = {"review": review_latest(case), "mode": automation_for(case.account_id).mode}
     comment = case_comment_text(case)
     if not comment:
-        return {**info, "comment": ""}
-    request = context.get("request")
+        return {**info, "comment": "", "form": form}
     prediction = case_comment_prediction(case)
     label = case_comment_label_latest(case)
-    form = context.get("comment_form") or CommentCorrectionForm(initial=_initial(case, label, prediction))
+    form = form or CommentCorrectionForm(initial=_initial(case, label, prediction))
     return {
         **info,
         "comment": comment,
