@@ -164,6 +164,11 @@ class RiskReview(models.Model):
         return f"{self.case_id}: {self.recommendation} ({self.score})"
 
     @property
+    def acted(self) -> bool:
+        """The review did something beyond recommending."""
+        return self.action != ReviewAction.NONE
+
+    @property
     def agreed(self) -> bool | None:
         if not self.agent_decision:
             return None

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from django.db.models import QuerySet
 
-from refund_desk.ai.choices import LabelSource
+from refund_desk.ai.choices import LabelSource, Recommendation
 from refund_desk.ai.models import (
     AccountAutomation,
     AutomationChange,
@@ -89,7 +89,7 @@ def agent_decision(case: RefundCase) -> tuple[str, datetime | None]:
     )
     if row is None:
         return "", None
-    return ("REJECTED" if row[0] == CaseStatus.REJECTED else "APPROVED"), row[1]
+    return (CaseStatus.REJECTED if row[0] == CaseStatus.REJECTED else CaseStatus.APPROVED), row[1]
 
 
 def case_comment_text(case: RefundCase) -> str:
@@ -260,7 +260,7 @@ def shadow_agreement(*, account_id: int | None = None, since: datetime | None = 
         per["decided"] += 1
         key = f"{recommendation}/{decision}"
         report.matrix[key] = report.matrix.get(key, 0) + 1
-        if (recommendation == "APPROVE") == (decision == "APPROVED"):
+        if (recommendation == Recommendation.APPROVE) == (decision == CaseStatus.APPROVED):
             report.agreed += 1
             per["agreed"] += 1
     return report

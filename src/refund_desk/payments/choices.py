@@ -72,6 +72,10 @@ class ApprovalReason(TextChoices):
     OVERRIDES_ENGINE = "OVERRIDES_ENGINE", _("Differs from the policy engine's decision")
 
 
+class OutboxKind(TextChoices):
+    REFUND_INITIATE = "refund.initiate", _("Send a refund to Allegro")
+
+
 class OutboxStatus(TextChoices):
     PENDING = "PENDING", _("Pending")
     DONE = "DONE", _("Done")

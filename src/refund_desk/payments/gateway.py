@@ -21,8 +21,24 @@ from refund_desk.core.ports import (
     Port,
 )
 
-# Allegro refund statuses after which nothing will change any more.
-FINAL_REFUND_STATUSES = frozenset({"SUCCESS", "CANCELED", "VALIDATE_FAILED"})
+
+class RemoteRefundStatus:
+    """A refund's state as the marketplace reports it (Allegro's RefundDetails.status values; others are
+    passed through as they come)."""
+
+    NEW = "NEW"
+    VALIDATED = "VALIDATED"
+    VALIDATE_FAILED = "VALIDATE_FAILED"
+    IN_PROGRESS = "IN_PROGRESS"
+    PARTIAL = "PARTIAL"
+    SUCCESS = "SUCCESS"
+    CANCELED = "CANCELED"
+
+
+# After these nothing will change any more.
+FINAL_REFUND_STATUSES = frozenset(
+    {RemoteRefundStatus.SUCCESS, RemoteRefundStatus.CANCELED, RemoteRefundStatus.VALIDATE_FAILED}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,5 +111,6 @@ __all__ = [
     "GatewayUnavailable",
     "RecentRefunds",
     "RefundGateway",
+    "RemoteRefundStatus",
     "refund_gateway",
 ]

@@ -21,6 +21,7 @@ from refund_desk.payments.choices import (
     AlertKind,
     ClaimStatus,
     LineType,
+    OutboxKind,
     OutboxStatus,
     RefundMethod,
     RefundReason,
@@ -246,7 +247,7 @@ class OutboxMessage(models.Model):
     next run (or `payments run-outbox`) sends it again with the same commandId.
     """
 
-    kind = models.CharField(max_length=40, default="refund.initiate")
+    kind = models.CharField(max_length=40, choices=OutboxKind.choices, default=OutboxKind.REFUND_INITIATE)
     refund_order = models.ForeignKey(RefundOrder, on_delete=models.PROTECT, related_name="outbox")
     status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)

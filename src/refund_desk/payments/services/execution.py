@@ -19,13 +19,14 @@ from django.utils import timezone
 from refund_desk.cases.choices import CaseStatus
 from refund_desk.cases.models import SellerAccount
 from refund_desk.cases.services import case_move_if_allowed
-from refund_desk.payments.choices import AlertKind, OutboxStatus, RefundMethod, RefundStatus
+from refund_desk.payments.choices import AlertKind, OutboxKind, OutboxStatus, RefundMethod, RefundStatus
 from refund_desk.payments.gateway import (
     GatewayError,
     GatewayNotFound,
     GatewayRefund,
     GatewayRejected,
     GatewayUnavailable,
+    RemoteRefundStatus,
     refund_gateway,
 )
 from refund_desk.payments.models import OutboxMessage, RefundOrder
@@ -159,15 +160,15 @@ def _apply_allegro_state(refund: RefundOrder, remote: GatewayRefund, now: dateti
     if refund.submitted_at is None:
         refund.submitted_at = now
     previous = refund.status
-    if remote.status == "SUCCESS":
+    if remote.status == RemoteRefundStatus.SUCCESS:
         _finish(refund, RefundStatus.SUCCESS, now)
-    elif remote.status == "CANCELED":
+    elif remote.status == RemoteRefundStatus.CANCELED:
         _finish(refund, RefundStatus.CANCELED, now)
         refund.error_message = (
             "Allegro canceled the refund — usually because the seller balance could not be charged. "
             "Top up the balance and refund again."
         )
-    elif remote.status == "VALIDATE_FAILED":
+    elif remote.status == RemoteRefundStatus.VALIDATE_FAILED:
         _finish(refund, RefundStatus.FAILED, now)
         refund.error_message = "Allegro could not validate the refund."
     else:
@@ -277,7 +278,9 @@ def refund_record_rejection(*, message_id: int, error: GatewayError) -> RefundOr
 
 def refund_execute(*, refund_order_id: int, now: datetime | None = None) -> RefundOrder | None:
     """One attempt to send a planned refund. Idempotent: returns None when there is nothing to do."""
-    message = OutboxMessage.objects.filter(refund_order_id=refund_order_id, kind="refund.initiate").first()
+    message = OutboxMessage.objects.filter(
+        refund_order_id=refund_order_id, kind=OutboxKind.REFUND_INITIATE
+    ).first()
     if message is None:
         return None
     claimed = outbox_claim(message_id=message.pk, now=now)

@@ -23,6 +23,7 @@ from refund_desk.payments.choices import (
     HOLDING_STATUSES,
     ApprovalReason,
     LineType,
+    OutboxKind,
     RefundMethod,
     RefundReason,
     RefundStatus,
@@ -152,7 +153,7 @@ def _bank_account(case: RefundCase) -> dict[str, str]:
 
 
 def _queue_outbox(refund: RefundOrder) -> None:
-    OutboxMessage.objects.get_or_create(kind="refund.initiate", refund_order=refund)
+    OutboxMessage.objects.get_or_create(kind=OutboxKind.REFUND_INITIATE, refund_order=refund)
     run_after_commit("payments.refund_execute", refund.pk)
 
 
