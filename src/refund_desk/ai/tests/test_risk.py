@@ -159,6 +159,39 @@ def test_auto_approve_writes_model_event_and_pays_full_refund(
 
 
 @pytest.mark.django_db
+def test_one_automatic_flow_evaluates_the_case_once_and_counts_its_statistics_once(
+    saved_model: risk_model.RiskModel, monkeypatch: pytest.MonkeyPatch, comment_model: Any, fake: FakeGateway
+) -> None:
+    from refund_desk.payments.services import refunds
+    from refund_desk.workflows import review
+
+    account = _account("1000")
+    services.account_automation_set(account=account, mode="live")
+    case = _ingest(account, case_file())
+    fake.register_order(case.order)
+    _force_score(saved_model, monkeypatch, 0.001)
+    calls: list[str] = []
+    evaluate, update = review.case_evaluation, review.stats_update_for_case
+
+    def counted(name: str, function: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name)
+            return function(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(review, "case_evaluation", counted("evaluate", evaluate))
+    monkeypatch.setattr(review, "stats_update_for_case", counted("stats", update))
+    monkeypatch.setattr(refunds, "case_evaluation", counted("again", evaluate))
+
+    reviewed = review_case(case)
+
+    assert reviewed is not None and reviewed.action == "AUTO_APPROVED_REFUND"
+    assert calls == ["stats", "evaluate"]
+    assert RefundOrder.objects.filter(case=case).count() == 1
+
+
+@pytest.mark.django_db
 def test_shadow_mode_changes_no_status_and_records_agreement_later(
     saved_model: risk_model.RiskModel, comment_model: Any, agent: AbstractUser
 ) -> None:
