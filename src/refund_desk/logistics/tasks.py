@@ -1,4 +1,4 @@
-"""Background work of the logistics app: tracking every hour, stale-parcel check every morning."""
+"""Background work of the logistics app: parcel tracking and the stale-parcel check (timings in core/schedules.py)."""
 
 from __future__ import annotations
 
