@@ -1,10 +1,14 @@
-"""Top-level URL map: the staff desk, the REST API and Django's auth and admin pages."""
+"""Top-level URL map: the staff desk, the REST API, the apps' pages, sign-in and the language switch.
 
-from django.contrib import admin
+There is no Django admin: people and their roles are managed on the desk's team page."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from refund_desk.api import webhooks
+from refund_desk.core.permissions import public
+from refund_desk.desk import errors
 
 urlpatterns = [
     path("", include("refund_desk.desk.urls")),
@@ -16,8 +20,10 @@ urlpatterns = [
     path("partners/", include("refund_desk.partners.urls")),
     path("ai/", include("refund_desk.ai.urls")),
     path("allegro/", include("refund_desk.integrations.allegro.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
-    path("admin/", admin.site.urls),
+    path("accounts/login/", public(auth_views.LoginView.as_view()), name="login"),
+    path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
+    path("i18n/setlang/", public(set_language), name="set_language"),
 ]
+
+handler403 = errors.forbidden
+handler404 = errors.not_found

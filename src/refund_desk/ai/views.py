@@ -7,8 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,12 +22,7 @@ from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import RefundCase, SellerAccount
 from refund_desk.core.errors import PermissionDenied as RoleDenied
 from refund_desk.core.errors import ValidationFailed
-from refund_desk.core.roles import Role, has_role
-
-
-def _require_viewer(request: HttpRequest) -> None:
-    if not (has_role(request.user, Role.SUPERVISOR) or has_role(request.user, Role.AUDITOR)):
-        raise PermissionDenied
+from refund_desk.core.permissions import Perm, has_perm, permission_required
 
 
 def _index_context(request: HttpRequest, errors: dict[int, AutomationForm] | None = None) -> dict[str, Any]:
@@ -49,23 +42,20 @@ def _index_context(request: HttpRequest, errors: dict[int, AutomationForm] | Non
         "versions": training.versions_with_cards(),
         "agreement": selectors.shadow_agreement(),
         "accounts": accounts,
-        "can_change": has_role(request.user, Role.SUPERVISOR),
+        "can_change": has_perm(request.user, Perm.AUTOMATION_CHANGE),
         "changes": selectors.automation_changes(),
     }
 
 
-@login_required
+@permission_required(Perm.AUTOMATION_READ)
 def index(request: HttpRequest) -> HttpResponse:
-    _require_viewer(request)
     return render(request, "ai/index.html", _index_context(request))
 
 
-@login_required
+@permission_required(Perm.AUTOMATION_CHANGE)
 @require_POST
 def automation_set(request: HttpRequest, account_id: int) -> HttpResponse:
     """A supervisor sets an account's mode and threshold; auditors and agents may not."""
-    if not has_role(request.user, Role.SUPERVISOR):
-        raise PermissionDenied
     account = get_object_or_404(SellerAccount, pk=account_id)
     form = AutomationForm(request.POST)
     if form.is_valid():
@@ -86,9 +76,8 @@ def automation_set(request: HttpRequest, account_id: int) -> HttpResponse:
     return render(request, "ai/index.html", context, status=422)
 
 
-@login_required
+@permission_required(Perm.AUTOMATION_READ)
 def shadow(request: HttpRequest) -> HttpResponse:
-    _require_viewer(request)
     report = selectors.shadow_agreement()
     return render(
         request,
@@ -127,7 +116,7 @@ def _read_only(request: HttpRequest, case_id: int) -> HttpResponse:
     return HttpResponse(message, status=403, content_type="text/plain; charset=utf-8")
 
 
-@login_required
+@permission_required(Perm.COMMENT_CORRECT)
 @require_POST
 def case_comment_correct(request: HttpRequest, case_id: int) -> HttpResponse:
     """An agent corrects the reason type and flags read in the case's buyer comment; auditors may not.
@@ -135,8 +124,6 @@ def case_comment_correct(request: HttpRequest, case_id: int) -> HttpResponse:
     htmx gets the re-rendered AI review fragment (422 with field errors); a plain form post is redirected
     back to the case page with a message.
     """
-    if not has_role(request.user, Role.AGENT):
-        return _read_only(request, case_id)
     case = get_object_or_404(RefundCase, pk=case_id)
     form = CommentCorrectionForm(request.POST)
     if form.is_valid():

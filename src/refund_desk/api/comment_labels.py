@@ -14,6 +14,7 @@ from refund_desk.ai.choices import REASONS, TEXT_FLAGS
 from refund_desk.api.views import CASE_ID, JSON, ProblemAPIView, problem_responses
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import RefundCase
+from refund_desk.core.permissions import Perm
 
 
 class CommentCorrectionSerializer(serializers.Serializer[Any]):
@@ -34,6 +35,8 @@ class CommentLabelSerializer(serializers.Serializer[Any]):
 
 
 class CaseCommentLabelView(ProblemAPIView):
+    required_permissions = {"read": Perm.CASE_READ, "write": Perm.COMMENT_CORRECT}
+
     @extend_schema(
         operation_id="cases_comment_label_create",
         tags=["cases"],

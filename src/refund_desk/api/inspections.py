@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from refund_desk.api.views import JSON, ProblemAPIView, problem_responses
 from refund_desk.cases.actors import Actor
+from refund_desk.core.permissions import Perm
 from refund_desk.logistics.choices import InspectionOutcome, InspectionSource
 from refund_desk.workflows.inspection import inspection_from_payload
 
@@ -37,6 +38,8 @@ class InspectionResultSerializer(serializers.Serializer[Any]):
 
 
 class InspectionCreateView(ProblemAPIView):
+    required_permissions = {"read": Perm.CASE_READ, "write": Perm.INSPECTION_RECORD}
+
     @extend_schema(
         operation_id="inspections_create",
         tags=["inspections"],

@@ -1,30 +1,31 @@
-"""Who may use the API: staff with a role may read; writes need the agent role (auditors only read)."""
+"""Who may use the API: every operation declares the permission it needs (`required_permissions` on its
+view: `read` for GET, `write` for the others), from the one table in `core.permissions`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from refund_desk.core.roles import Role, has_role, user_roles
+from refund_desk.core.permissions import READS, has_perm, permission_for, user_permissions
 
 
-class IsStaffWithRole(BasePermission):
-    """Signed in and holding one of the desk's roles (agent, supervisor, auditor, admin)."""
+class HasPermission(BasePermission):
+    """Signed in and holding the operation's permission; a view that declares none refuses everyone."""
 
-    message = "This API is for Refund Desk staff; your account holds no desk role."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return bool(request.user and request.user.is_authenticated and user_roles(request.user))
-
-
-class ReadOnlyUnlessAgent(BasePermission):
-    """Reads for every role; writes only for roles that include agent (auditors are read-only)."""
-
-    message = "Your role is read-only; changing cases needs the agent role or above."
+    message = "Your role does not allow this."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method in SAFE_METHODS:
-            return True
-        return has_role(request.user, Role.AGENT)
+        if not (request.user and request.user.is_authenticated):
+            return False
+        required = getattr(view, "required_permissions", None)
+        if not required:
+            return False
+        perm = permission_for(required, request.method or "GET")
+        if not has_perm(request.user, perm):
+            held = user_permissions(request.user)
+            role = "Your role is read-only" if held and held <= READS else "Your role does not allow this"
+            self.message = f"{role}: this needs the permission {perm.value!r}."
+            return False
+        return True

@@ -13,6 +13,7 @@ from refund_desk.api import views
 from refund_desk.api.comment_labels import CaseCommentLabelView
 from refund_desk.api.inspections import InspectionCreateView
 from refund_desk.api.problems import problem_types_markdown
+from refund_desk.core.permissions import public
 
 app_name = "api"
 
@@ -27,10 +28,17 @@ v1_patterns = [
     path("inspections/", InspectionCreateView.as_view(), name="inspections"),
 ]
 
-schema_view = SpectacularAPIView.as_view(
-    # JSON first: a plain GET returns the schema as JSON; ?format=yaml gives YAML.
-    renderer_classes=[OpenApiJsonRenderer, OpenApiJsonRenderer2, OpenApiYamlRenderer, OpenApiYamlRenderer2],
-    custom_settings={"DESCRIPTION": problem_types_markdown()},
+schema_view = public(
+    SpectacularAPIView.as_view(
+        # JSON first: a plain GET returns the schema as JSON; ?format=yaml gives YAML.
+        renderer_classes=[
+            OpenApiJsonRenderer,
+            OpenApiJsonRenderer2,
+            OpenApiYamlRenderer,
+            OpenApiYamlRenderer2,
+        ],
+        custom_settings={"DESCRIPTION": problem_types_markdown()},
+    )
 )
 
 urlpatterns = [

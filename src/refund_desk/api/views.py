@@ -29,7 +29,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from refund_desk.api.permissions import IsStaffWithRole, ReadOnlyUnlessAgent
+from refund_desk.api.permissions import HasPermission
 from refund_desk.api.problems import (
     BODY_FIELD,
     PROBLEM_MEDIA_TYPE,
@@ -50,6 +50,7 @@ from refund_desk.api.serializers import (
     TokenSerializer,
     TransitionSerializer,
 )
+from refund_desk.cases.access import account_named
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseKind, CaseStatus, Marketplace
 from refund_desk.cases.models import RefundCase
@@ -63,7 +64,8 @@ from refund_desk.cases.selectors import (
 )
 from refund_desk.cases.services import case_transition
 from refund_desk.core.errors import ValidationFailed
-from refund_desk.integrations.allegro.intake import Outcome, account_get_or_create, cases_import
+from refund_desk.core.permissions import Perm
+from refund_desk.integrations.allegro.intake import Outcome, cases_import
 
 JSON = "application/json"
 DEFAULT_ACCOUNT = "default"
@@ -97,7 +99,8 @@ class ProblemAPIView(APIView):
 
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
-    permission_classes = [IsStaffWithRole, ReadOnlyUnlessAgent]
+    permission_classes = [HasPermission]
+    required_permissions: dict[str, Perm] = {}
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -108,9 +111,9 @@ class ProblemAPIView(APIView):
         return response
 
 
-def _case_or_404(case_id: int) -> RefundCase:
+def _case_or_404(request: Request, case_id: int) -> RefundCase:
     try:
-        return case_get(case_id=case_id)
+        return case_get(case_id=case_id, viewer=request.user)
     except RefundCase.DoesNotExist as exc:
         raise exceptions.NotFound(f"No case with id {case_id}.") from exc
 
@@ -128,6 +131,8 @@ def _case_detail(request: Request, case: RefundCase) -> dict[str, Any]:
 
 class TokenObtainView(ProblemAPIView, ObtainAuthToken):
     """Exchange a username and password for the user's API token."""
+
+    public = True
 
     authentication_classes = []
     permission_classes = []
@@ -177,6 +182,8 @@ CASE_ID = OpenApiParameter("case_id", int, OpenApiParameter.PATH, description="C
 
 
 class CaseListView(ProblemAPIView):
+    required_permissions = {"read": Perm.CASE_READ, "write": Perm.CASE_WORK}
+
     @extend_schema(
         operation_id="cases_list",
         tags=["cases"],
@@ -200,6 +207,7 @@ class CaseListView(ProblemAPIView):
             raise ValidationFailed(errors)
         page = case_queue(
             filters=filters,
+            viewer=request.user,
             cursor=paging.validated_data["cursor"] or None,
             limit=paging.validated_data.get("limit", settings.QUEUE_PAGE_SIZE),
         )
@@ -211,6 +219,8 @@ class CaseListView(ProblemAPIView):
 
 
 class CaseDetailView(ProblemAPIView):
+    required_permissions = {"read": Perm.CASE_READ, "write": Perm.CASE_WORK}
+
     @extend_schema(
         operation_id="cases_retrieve",
         tags=["cases"],
@@ -221,10 +231,12 @@ class CaseDetailView(ProblemAPIView):
         responses={(200, JSON): CaseDetailSerializer, **problem_responses(403, 404)},
     )
     def get(self, request: Request, case_id: int) -> Response:
-        return Response(_case_detail(request, _case_or_404(case_id)))
+        return Response(_case_detail(request, _case_or_404(request, case_id)))
 
 
 class CaseEventsView(ProblemAPIView):
+    required_permissions = {"read": Perm.CASE_READ, "write": Perm.CASE_WORK}
+
     @extend_schema(
         operation_id="cases_events_list",
         tags=["cases"],
@@ -234,12 +246,14 @@ class CaseEventsView(ProblemAPIView):
         responses={(200, JSON): CaseTimelineSerializer, **problem_responses(403, 404)},
     )
     def get(self, request: Request, case_id: int) -> Response:
-        case = _case_or_404(case_id)
+        case = _case_or_404(request, case_id)
         events = CaseEventSerializer(case_timeline(case=case), many=True).data
         return Response({"results": events})
 
 
 class CaseTransitionView(ProblemAPIView):
+    required_permissions = {"read": Perm.CASE_READ, "write": Perm.CASE_WORK}
+
     @extend_schema(
         operation_id="cases_transition",
         tags=["cases"],
@@ -254,20 +268,22 @@ class CaseTransitionView(ProblemAPIView):
     def post(self, request: Request, case_id: int) -> Response:
         body = TransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        case = _case_or_404(case_id)
+        case = _case_or_404(request, case_id)
         case_transition(
             case=case,
             to=body.validated_data["to"],
             actor=Actor.for_user(request.user),
             reason=body.validated_data["reason"],
         )
-        return Response(_case_detail(request, case_get(case_id=case.pk)))
+        return Response(_case_detail(request, case_get(case_id=case.pk, viewer=request.user)))
 
 
 # --- intake ------------------------------------------------------------------------------------------
 
 
 class CaseImportView(ProblemAPIView):
+    required_permissions = {"read": Perm.CASE_READ, "write": Perm.CASE_WORK}
+
     @extend_schema(
         operation_id="cases_import",
         tags=["cases"],
@@ -281,7 +297,8 @@ class CaseImportView(ProblemAPIView):
                 "account",
                 str,
                 default=DEFAULT_ACCOUNT,
-                description="Name of the seller account to import into.",
+                description="Name of an existing seller account you work for (an unknown name is a 400 "
+                "listing the accounts you may import into).",
             )
         ],
         request=PolymorphicProxySerializer(
@@ -306,10 +323,11 @@ class CaseImportView(ProblemAPIView):
             raise ValidationFailed([(BODY_FIELD, "send one case file or a non-empty array of them")])
         if len(files) > MAX_IMPORT_FILES:
             raise ValidationFailed([(BODY_FIELD, f"at most {MAX_IMPORT_FILES} case files per request")])
-        account_name = request.query_params.get("account", DEFAULT_ACCOUNT)
-        # A request whose every file is rejected writes nothing, not even the account it named.
+        account = account_named(
+            name=request.query_params.get("account", DEFAULT_ACCOUNT), viewer=request.user
+        )
         with transaction.atomic():
-            summary = cases_import(items=files, account=account_get_or_create(name=account_name))
+            summary = cases_import(items=files, account=account)
             if summary.count(Outcome.REJECTED) == len(summary.results):
                 transaction.set_rollback(True)
         if single and summary.results[0].outcome == Outcome.REJECTED:
@@ -328,6 +346,8 @@ class CaseImportView(ProblemAPIView):
 @extend_schema(exclude=True)
 class NotFoundView(ProblemAPIView):
     """Answers unknown API paths with a 404 problem instead of Django's HTML page."""
+
+    public = True
 
     authentication_classes = []
     permission_classes = []
@@ -354,6 +374,8 @@ class LocalSwaggerView(SpectacularSwaggerView):
     """Swagger UI from the sidecar's local assets, without the online validator badge
     (which would send the schema URL to validator.swagger.io)."""
 
+    public = True
+
     @extend_schema(exclude=True)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().get(request, *args, **kwargs)
@@ -369,5 +391,7 @@ class LocalSwaggerView(SpectacularSwaggerView):
 
 class LocalRedocView(SpectacularRedocView):
     """Redoc from the sidecar's local assets, without the Google Fonts links of the stock template."""
+
+    public = True
 
     template_name = "api/redoc.html"

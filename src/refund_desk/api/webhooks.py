@@ -6,11 +6,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from refund_desk.core.permissions import public
 from refund_desk.partners.services import SIGNATURE_HEADER
 from refund_desk.workflows.inspection import partner_inspection_receive
 
 
-@csrf_exempt  # authenticated by the HMAC signature instead of a session
+@public  # authenticated by the HMAC signature instead of a session
+@csrf_exempt
 @require_POST
 def inbound(request: HttpRequest, slug: str) -> HttpResponse:
     """Signed inspection results: invalid signature → 401, unusable body → 422; every attempt is logged."""

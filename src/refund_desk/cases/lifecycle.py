@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from refund_desk.cases.choices import ActorType, CaseStatus
-from refund_desk.core.roles import Role
+from refund_desk.core.permissions import Perm
 
 S = CaseStatus
 
@@ -43,14 +43,26 @@ SUPERVISOR_ONLY: frozenset[tuple[CaseStatus, CaseStatus]] = frozenset(
 
 # Automation acts only in the buyer's favour: a rejection always needs a person (GDPR Art. 22).
 PERSON_ONLY_TARGETS = frozenset({S.REJECTED})
+# Money moves only through refunds: the desk marks a case refund-pending when its refund is on its way and
+# refunded when Allegro paid it, a bank transfer was confirmed or a refund paid elsewhere was confirmed by
+# a second person. No person moves a case there by hand.
+SYSTEM_ONLY_TARGETS = frozenset({S.REFUND_PENDING, S.REFUNDED})
+# Moves that decide what the buyer gets.
+DECISION_TARGETS = frozenset({S.APPROVED, S.REJECTED, S.AWAITING_RETURN})
 
 
-def required_role(from_status: CaseStatus, to_status: CaseStatus) -> Role:
-    """The least role a person needs for this move."""
+def required_permission(from_status: CaseStatus, to_status: CaseStatus) -> Perm:
+    """The permission a person needs for this move."""
     if (from_status, to_status) in SUPERVISOR_ONLY:
-        return Role.SUPERVISOR
-    return Role.AGENT
+        return Perm.CASE_APPEAL_DECIDE
+    if to_status in DECISION_TARGETS:
+        return Perm.CASE_DECIDE
+    return Perm.CASE_WORK
 
 
 def automation_may(to_status: CaseStatus, actor_type: ActorType) -> bool:
     return actor_type == ActorType.USER or to_status not in PERSON_ONLY_TARGETS
+
+
+def person_may(to_status: CaseStatus, actor_type: ActorType) -> bool:
+    return actor_type != ActorType.USER or to_status not in SYSTEM_ONLY_TARGETS

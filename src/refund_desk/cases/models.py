@@ -46,6 +46,33 @@ class SellerAccount(models.Model):
         return self.name
 
 
+class AccountMembership(models.Model):
+    """A person works for a seller account: sees its cases, pages, exports and notifications.
+
+    `account` empty: every seller account of the installation, present and future (an in-house team).
+    People with the admin role see every account without a membership.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_memberships"
+    )
+    account = models.ForeignKey(
+        SellerAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "account"], name="membership_unique"),
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(account__isnull=True), name="membership_all_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.account or 'every account'}"
+
+
 class Buyer(models.Model):
     """An Allegro buyer as the seller sees them: login, Allegro id and Allegro's masked e-mail alias."""
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from refund_desk.cases.access import scoped
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseKind, CaseStatus, Marketplace
 from refund_desk.cases.lifecycle import OPEN_STATUSES
@@ -105,9 +106,10 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise ValidationFailed([("cursor", "not a cursor this server issued")]) from exc
 
 
-def case_queryset(filters: QueueFilters) -> QuerySet[RefundCase]:
-    """Cases matching the filters, most urgent first (by the earliest open deadline, then id)."""
-    qs = RefundCase.objects.all()
+def case_queryset(filters: QueueFilters, *, viewer: Any) -> QuerySet[RefundCase]:
+    """Cases of the accounts `viewer` works for matching the filters, most urgent first (by the earliest
+    open deadline, then id)."""
+    qs = scoped(RefundCase.objects.all(), viewer)
     if filters.status:
         qs = qs.filter(status__in=filters.status)
     elif filters.open_only or filters.overdue:
@@ -135,10 +137,12 @@ def case_queryset(filters: QueueFilters) -> QuerySet[RefundCase]:
     return qs.order_by("due_at", "id")
 
 
-def case_queue(*, filters: QueueFilters, cursor: str | None = None, limit: int = 50) -> QueuePage:
+def case_queue(
+    *, filters: QueueFilters, viewer: Any, cursor: str | None = None, limit: int = 50
+) -> QueuePage:
     """One page of the queue with keyset pagination: no OFFSET and no COUNT(*) over the table."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    qs = case_queryset(filters).select_related("account")
+    qs = case_queryset(filters, viewer=viewer).select_related("account")
     if cursor:
         due, pk = _decode_cursor(cursor)
         qs = qs.filter(Q(due_at__gt=due) | Q(due_at=due, id__gt=pk))
@@ -147,10 +151,12 @@ def case_queue(*, filters: QueueFilters, cursor: str | None = None, limit: int =
     return QueuePage(cases=rows[:limit], next_cursor=next_cursor, filters=filters)
 
 
-def case_get(*, case_id: int) -> RefundCase:
-    """One case with what its page shows (raises RefundCase.DoesNotExist)."""
+def case_get(*, case_id: int, viewer: Any) -> RefundCase:
+    """One case with what its page shows; RefundCase.DoesNotExist also for a case of an account the
+    viewer does not work for (so nobody learns it exists)."""
     return (
-        RefundCase.objects.select_related("account", "order", "buyer", "assigned_to")
+        scoped(RefundCase.objects.all(), viewer)
+        .select_related("account", "order", "buyer", "assigned_to")
         .prefetch_related("items__line_item")
         .get(pk=case_id)
     )

@@ -7,16 +7,25 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from refund_desk.cases.access import require_account
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType, CaseKind, CaseSource, CaseStatus, EventType
-from refund_desk.cases.lifecycle import ALLOWED_TRANSITIONS, OPEN_STATUSES, automation_may, required_role
+from refund_desk.cases.lifecycle import (
+    ALLOWED_TRANSITIONS,
+    DECISION_TARGETS,
+    OPEN_STATUSES,
+    automation_may,
+    person_may,
+    required_permission,
+)
 from refund_desk.cases.models import CaseEvent, CaseItem, Order, OrderLineItem, RefundCase
 from refund_desk.core.calendar import COMPLAINT_ANSWER_DAYS, STATUTORY_REFUND_DAYS, period_end
 from refund_desk.core.effects import run_after_commit
 from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
-from refund_desk.core.roles import has_role
+from refund_desk.core.permissions import Perm, has_perm, require
 
 # Closed cases sink to the bottom of a deadline-sorted queue.
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
@@ -61,12 +70,39 @@ def check_transition_allowed(*, case: RefundCase, to: CaseStatus, actor: Actor) 
         raise IllegalTransition(f"a case in status {current.value} cannot move to {to.value}")
     if not automation_may(to, actor.type):
         raise PermissionDenied(f"only a person may move a case to {to.value}")
+    if not person_may(to, actor.type):
+        raise PermissionDenied(
+            f"a case becomes {to.value} only through its refunds: when a refund is on its way or paid"
+        )
     if actor.type == ActorType.USER:
-        role = required_role(current, to)
-        if not has_role(actor.user, role):
+        perm = required_permission(current, to)
+        if not has_perm(actor.user, perm):
+            who = "a supervisor" if perm == Perm.CASE_APPEAL_DECIDE else "a person with the permission"
             raise PermissionDenied(
-                f"moving a case from {current.value} to {to.value} needs the {role.value} role"
+                f"moving a case from {current.value} to {to.value} needs {who} ({perm.value!r})"
             )
+        require_account(actor, case.account_id)
+        if (
+            perm == Perm.CASE_APPEAL_DECIDE
+            and current == CaseStatus.APPEALED
+            and _decided_before(case, actor)
+        ):
+            raise PermissionDenied(
+                "an appeal is decided by someone who made none of the case's earlier decisions"
+            )
+
+
+def _decided_before(case: RefundCase, actor: Actor) -> bool:
+    """Did this person make any decision on the case (a decisive move, or a refund decision)?"""
+    return (
+        CaseEvent.objects.filter(case_id=case.pk, actor_user=actor.user)
+        .filter(
+            Q(type=EventType.DECISION)
+            | Q(type=EventType.TRANSITION, to_status__in=DECISION_TARGETS)
+            | Q(type=EventType.TRANSITION, from_status=CaseStatus.APPEALED)
+        )
+        .exists()
+    )
 
 
 @transaction.atomic
@@ -146,6 +182,8 @@ def case_add_note(
     *, case: RefundCase, actor: Actor, text: str, payload: dict[str, Any] | None = None
 ) -> CaseEvent:
     """Record a note on the case timeline (`payload`: data for whoever reads the log later)."""
+    require(actor, Perm.CASE_WORK)
+    require_account(actor, case.account_id)
     text = text.strip()
     if not text:
         raise ValidationFailed([("text", "a note cannot be empty")])

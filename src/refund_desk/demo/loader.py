@@ -15,7 +15,7 @@ from django.utils import timezone
 from refund_desk.ai.synthetic.casefiles import generate_case_files
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseKind, CaseSource, CaseStatus
-from refund_desk.cases.models import Order, RefundCase
+from refund_desk.cases.models import AccountMembership, Order, RefundCase
 from refund_desk.cases.services import case_open_manual, case_transition
 from refund_desk.core.roles import Role
 from refund_desk.integrations.allegro.intake import account_get_or_create, cases_import
@@ -65,6 +65,9 @@ def demo_users_ensure() -> dict[str, AbstractUser]:
         user.save()
         group, _ = Group.objects.get_or_create(name=role.value)
         user.groups.set([group])
+        AccountMembership.objects.get_or_create(
+            user=user, account=None
+        )  # the demo team works for every account
         users[username] = user
     return users
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseStatus
 from refund_desk.core.errors import DomainError
+from refund_desk.core.permissions import Perm, permission_required
 from refund_desk.logistics.choices import InspectionOutcome
 from refund_desk.logistics.models import Inspection
 from refund_desk.logistics.selectors import case_find_for_inspection
@@ -26,7 +26,7 @@ def _outcome_message(inspection: Inspection) -> str:
     return _("Saved: everything OK; a person decides the refund")
 
 
-@login_required
+@permission_required(Perm.CASE_READ, write=Perm.INSPECTION_RECORD)
 def inspect(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or request.POST.get("q") or "").strip()
     case, parcel = case_find_for_inspection(query=query)

@@ -7,8 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseStatus
-from refund_desk.cases.lifecycle import required_role
+from refund_desk.cases.lifecycle import required_permission
 from refund_desk.cases.models import RefundCase
 from refund_desk.cases.selectors import (
     QueueFilters,
@@ -31,29 +29,19 @@ from refund_desk.cases.selectors import (
 from refund_desk.cases.services import case_add_note, case_transition
 from refund_desk.core.errors import DomainError, IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.panels import case_panels
-from refund_desk.core.roles import Role, user_roles
+from refund_desk.core.permissions import Perm, has_perm, permission_required
 from refund_desk.desk.forms import NoteForm, QueueFilterForm, TransitionForm
 from refund_desk.desk.presenters import ACTION_STYLES, action_label
 
-WRITER_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+
+def _may_act(request: HttpRequest) -> bool:
+    """Auditors only read."""
+    return has_perm(request.user, Perm.CASE_WORK)
 
 
-def _require_staff(request: HttpRequest) -> frozenset[Role]:
-    """Every desk page needs one of the staff roles; returns the roles held."""
-    roles = user_roles(request.user)
-    if not roles:
-        raise HttpForbidden(_("Your account has no Refund Desk role."))
-    return roles
-
-
-def _may_act(roles: frozenset[Role]) -> bool:
-    """Auditors (and anyone without an agent-level role) only read."""
-    return bool(roles & WRITER_ROLES)
-
-
-def _load_case(case_id: int) -> RefundCase:
+def _load_case(request: HttpRequest, case_id: int) -> RefundCase:
     try:
-        return case_get(case_id=case_id)
+        return case_get(case_id=case_id, viewer=request.user)
     except RefundCase.DoesNotExist as exc:
         raise Http404(_("No such case.")) from exc
 
@@ -61,18 +49,17 @@ def _load_case(case_id: int) -> RefundCase:
 # --- queue -----------------------------------------------------------------------------------------
 
 
-@login_required
+@permission_required(Perm.CASE_READ)
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     """Cases sorted by deadline, filtered and searched, one keyset page at a time (no total count)."""
-    _require_staff(request)
     form = QueueFilterForm(request.GET)
     form.is_valid()  # only for redisplaying the values; QueueFilters parses the query
     cursor = request.GET.get("cursor", "").strip() or None
     errors: list[tuple[str, str]] = []
     try:
         filters = QueueFilters.from_params(request.GET)
-        page = case_queue(filters=filters, cursor=cursor, limit=settings.QUEUE_PAGE_SIZE)
+        page = case_queue(filters=filters, viewer=request.user, cursor=cursor, limit=settings.QUEUE_PAGE_SIZE)
     except ValidationFailed as exc:
         errors = exc.errors
         page = None
@@ -115,11 +102,9 @@ class Action:
     style: str
 
 
-def _available_actions(
-    case: RefundCase, request: HttpRequest, roles: frozenset[Role]
-) -> tuple[list[Action], bool]:
+def _available_actions(case: RefundCase, request: HttpRequest) -> tuple[list[Action], bool]:
     """Transitions this user may make now (the service decides), and whether some need another role."""
-    if not _may_act(roles):
+    if not _may_act(request):
         return [], False
     options = case_transition_options(case=case, user=request.user)
     actions = [
@@ -132,7 +117,6 @@ def _available_actions(
 def _live_context(
     request: HttpRequest,
     case: RefundCase,
-    roles: frozenset[Role],
     *,
     error: str = "",
     notice: str = "",
@@ -140,12 +124,12 @@ def _live_context(
     transition_form: TransitionForm | None = None,
 ) -> dict[str, Any]:
     """What the swappable status / actions / timeline fragment shows."""
-    actions, held_back = _available_actions(case, request, roles)
+    actions, held_back = _available_actions(case, request)
     return {
         "case": case,
         "timeline": list(case_timeline(case=case)),
         "actions": actions,
-        "may_act": _may_act(roles),
+        "may_act": _may_act(request),
         "needs_supervisor": held_back,
         "error": error,
         "notice": notice,
@@ -155,12 +139,11 @@ def _live_context(
     }
 
 
-@login_required
+@permission_required(Perm.CASE_READ)
 @require_GET
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    roles = _require_staff(request)
-    case = _load_case(case_id)
-    context = _live_context(request, case, roles)
+    case = _load_case(request, case_id)
+    context = _live_context(request, case)
     context.update(
         {
             "order": case.order,
@@ -197,8 +180,7 @@ def _transition_error(exc: DomainError, case: RefundCase, to: CaseStatus) -> tup
         )
         return message % names, 409
     if isinstance(exc, PermissionDenied):
-        role = required_role(CaseStatus(case.status), to)
-        if role == Role.SUPERVISOR:
+        if required_permission(CaseStatus(case.status), to) == Perm.CASE_APPEAL_DECIDE:
             message = _("Only a supervisor may move a case from “%(from)s” to “%(to)s”.")
         else:
             message = _("You may not move this case from “%(from)s” to “%(to)s”.")
@@ -206,13 +188,11 @@ def _transition_error(exc: DomainError, case: RefundCase, to: CaseStatus) -> tup
     return _("The change was not saved: %(detail)s") % {"detail": exc}, 422
 
 
-def _respond_live(
-    request: HttpRequest, case_id: int, roles: frozenset[Role], *, status: int = 200, **live: Any
-) -> HttpResponse:
+def _respond_live(request: HttpRequest, case_id: int, *, status: int = 200, **live: Any) -> HttpResponse:
     """htmx gets the fresh fragment; a plain form post is redirected back to the page (post/redirect/get)."""
     if getattr(request, "htmx", False):
-        case = _load_case(case_id)
-        context = _live_context(request, case, roles, **live)
+        case = _load_case(request, case_id)
+        context = _live_context(request, case, **live)
         return render(request, "desk/_case_live.html", {**context, "oob_announce": True}, status=status)
     if live.get("error"):
         messages.error(request, live["error"])
@@ -221,25 +201,15 @@ def _respond_live(
     return HttpResponseRedirect(reverse("desk:case", args=[case_id]), status=303)
 
 
-def _forbidden_to_write(request: HttpRequest, case_id: int, roles: frozenset[Role]) -> HttpResponse:
-    message = _("Your role can read cases but not change them.")
-    if getattr(request, "htmx", False):
-        return _respond_live(request, case_id, roles, status=403, error=message)
-    return HttpResponse(message, status=403, content_type="text/plain; charset=utf-8")
-
-
-@login_required
+@permission_required(Perm.CASE_WORK)
 @require_POST
 def case_transition_view(request: HttpRequest, case_id: int) -> HttpResponse:
     """Move the case to the posted status through the lifecycle service."""
-    roles = _require_staff(request)
-    if not _may_act(roles):
-        return _forbidden_to_write(request, case_id, roles)
-    case = _load_case(case_id)
+    case = _load_case(request, case_id)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return _respond_live(request, case_id, roles, status=422, error=error, transition_form=form)
+        return _respond_live(request, case_id, status=422, error=error, transition_form=form)
     to = CaseStatus(form.cleaned_data["to"])
     try:
         case = case_transition(
@@ -247,27 +217,22 @@ def case_transition_view(request: HttpRequest, case_id: int) -> HttpResponse:
         )
     except DomainError as exc:
         error, status = _transition_error(exc, case, to)
-        return _respond_live(request, case_id, roles, status=status, error=error, transition_form=form)
+        return _respond_live(request, case_id, status=status, error=error, transition_form=form)
     notice = _("Status changed to “%(status)s”.") % {"status": _status_label(case.status)}
-    return _respond_live(request, case_id, roles, notice=notice)
+    return _respond_live(request, case_id, notice=notice)
 
 
-@login_required
+@permission_required(Perm.CASE_WORK)
 @require_POST
 def case_note_view(request: HttpRequest, case_id: int) -> HttpResponse:
     """Add a note to the case timeline."""
-    roles = _require_staff(request)
-    if not _may_act(roles):
-        return _forbidden_to_write(request, case_id, roles)
-    case = _load_case(case_id)
+    case = _load_case(request, case_id)
     form = NoteForm(request.POST)
     if not form.is_valid():
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return _respond_live(request, case_id, roles, status=422, error=error, note_form=form)
+        return _respond_live(request, case_id, status=422, error=error, note_form=form)
     try:
         case_add_note(case=case, actor=Actor.for_user(request.user), text=form.cleaned_data["text"])
     except ValidationFailed:
-        return _respond_live(
-            request, case_id, roles, status=422, error=_("A note cannot be empty."), note_form=form
-        )
-    return _respond_live(request, case_id, roles, notice=_("Note added."))
+        return _respond_live(request, case_id, status=422, error=_("A note cannot be empty."), note_form=form)
+    return _respond_live(request, case_id, notice=_("Note added."))

@@ -4,7 +4,6 @@ inspection page is the desk's: `desk.inspection`.)"""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import RefundCase
 from refund_desk.core.errors import DomainError
+from refund_desk.core.permissions import Perm, permission_required
 from refund_desk.logistics import services
 from refund_desk.logistics.models import Parcel
 from refund_desk.partners.choices import IssueKind
@@ -22,7 +22,7 @@ def _next(request: HttpRequest) -> str:
     return target if target.startswith("/") else "/"
 
 
-@login_required
+@permission_required(Perm.PARCEL_ISSUE_RECORD)
 @require_POST
 def parcel_issue(request: HttpRequest, parcel_id: int) -> HttpResponse:
     parcel = get_object_or_404(Parcel, pk=parcel_id)
@@ -40,7 +40,7 @@ def parcel_issue(request: HttpRequest, parcel_id: int) -> HttpResponse:
     return redirect(_next(request))
 
 
-@login_required
+@permission_required(Perm.TRACKING_REFRESH)
 @require_POST
 def case_track(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_object_or_404(RefundCase, pk=case_id)

@@ -4,21 +4,18 @@ warehouse and ERP systems is `api.webhooks.inbound`.)"""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from refund_desk.cases.actors import Actor
-from refund_desk.core.roles import Role, has_role
+from refund_desk.core.permissions import Perm, permission_required
 from refund_desk.partners import selectors, services
 from refund_desk.partners.models import WebhookDelivery
 
 
-@login_required
+@permission_required(Perm.PARTNERS_READ)
 def deliveries(request: HttpRequest) -> HttpResponse:
-    if not has_role(request.user, Role.SUPERVISOR):
-        return HttpResponseForbidden("supervisors only")
     return render(
         request,
         "partners/deliveries.html",
@@ -26,17 +23,15 @@ def deliveries(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@permission_required(Perm.PARTNERS_MANAGE)
 @require_POST
 def replay(request: HttpRequest, delivery_id: int) -> HttpResponse:
-    if not has_role(request.user, Role.SUPERVISOR):
-        return HttpResponseForbidden("supervisors only")
     delivery = get_object_or_404(WebhookDelivery, pk=delivery_id)
     services.webhook_delivery_replay(delivery=delivery, actor=Actor.for_user(request.user))
     messages.success(request, f"Delivery {delivery.pk} queued again")
     return redirect("partners:deliveries")
 
 
-@login_required
+@permission_required(Perm.PARTNERS_READ)
 def issues_report(request: HttpRequest) -> HttpResponse:
     return render(request, "partners/issues.html", {"rows": selectors.partner_issue_report()})

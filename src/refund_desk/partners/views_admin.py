@@ -7,39 +7,22 @@ session or shown again): the page says so and the partner must copy it then.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from refund_desk.cases.actors import Actor
 from refund_desk.core.errors import DomainError, ValidationFailed
-from refund_desk.core.roles import Role, has_role
+from refund_desk.core.permissions import Perm, has_perm, permission_required
 from refund_desk.partners import services
 from refund_desk.partners.forms import PartnerForm, SubscriptionForm
 from refund_desk.partners.models import Partner, WebhookSubscription
 
 
-def _can_view(request: HttpRequest) -> bool:
-    return has_role(request.user, Role.SUPERVISOR) or has_role(request.user, Role.AUDITOR)
-
-
 def _can_edit(request: HttpRequest) -> bool:
-    return has_role(request.user, Role.SUPERVISOR)
-
-
-def _supervisors_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not _can_edit(request):
-            return HttpResponseForbidden("supervisors only")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+    return has_perm(request.user, Perm.PARTNERS_MANAGE)
 
 
 def _add_errors(form: SubscriptionForm | PartnerForm, exc: DomainError) -> None:
@@ -76,17 +59,15 @@ def _secret_page(request: HttpRequest, *, title: str, owner: str, secret: str, b
     return response
 
 
-@login_required
+@permission_required(Perm.PARTNERS_READ)
 def subscriptions(request: HttpRequest) -> HttpResponse:
-    if not _can_view(request):
-        return HttpResponseForbidden("supervisors and auditors only")
     rows = WebhookSubscription.objects.select_related("account", "partner").order_by("name", "pk")
     return render(
         request, "partners/subscriptions.html", {"subscriptions": rows, "can_edit": _can_edit(request)}
     )
 
 
-@_supervisors_only
+@permission_required(Perm.PARTNERS_MANAGE)
 def subscription_create(request: HttpRequest) -> HttpResponse:
     form = SubscriptionForm(request.POST or None)
 
@@ -110,7 +91,7 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
     return _form_page(request, form, "partners/subscription_form.html", {"subscription": None}, save)
 
 
-@_supervisors_only
+@permission_required(Perm.PARTNERS_MANAGE)
 def subscription_edit(request: HttpRequest, subscription_id: int) -> HttpResponse:
     subscription = get_object_or_404(WebhookSubscription, pk=subscription_id)
     initial = {
@@ -139,7 +120,7 @@ def subscription_edit(request: HttpRequest, subscription_id: int) -> HttpRespons
     return _form_page(request, form, "partners/subscription_form.html", {"subscription": subscription}, save)
 
 
-@_supervisors_only
+@permission_required(Perm.PARTNERS_MANAGE)
 @require_POST
 def subscription_disable(request: HttpRequest, subscription_id: int) -> HttpResponse:
     subscription = get_object_or_404(WebhookSubscription, pk=subscription_id)
@@ -147,7 +128,7 @@ def subscription_disable(request: HttpRequest, subscription_id: int) -> HttpResp
     return redirect("partners:subscriptions")
 
 
-@_supervisors_only
+@permission_required(Perm.PARTNERS_MANAGE)
 @require_POST
 def subscription_rotate(request: HttpRequest, subscription_id: int) -> HttpResponse:
     subscription = get_object_or_404(WebhookSubscription, pk=subscription_id)
@@ -163,10 +144,8 @@ def subscription_rotate(request: HttpRequest, subscription_id: int) -> HttpRespo
     )
 
 
-@login_required
+@permission_required(Perm.PARTNERS_READ)
 def partners(request: HttpRequest) -> HttpResponse:
-    if not _can_view(request):
-        return HttpResponseForbidden("supervisors and auditors only")
     return render(
         request,
         "partners/partners.html",
@@ -178,7 +157,7 @@ def _inbound(partner: Partner) -> str:
     return f"{partner.name} — POST /partners/inbound/{partner.slug}/"
 
 
-@_supervisors_only
+@permission_required(Perm.PARTNERS_MANAGE)
 def partner_create(request: HttpRequest) -> HttpResponse:
     form = PartnerForm(request.POST or None)
 
@@ -201,7 +180,7 @@ def partner_create(request: HttpRequest) -> HttpResponse:
     return _form_page(request, form, "partners/partner_form.html", {"partner": None}, save)
 
 
-@_supervisors_only
+@permission_required(Perm.PARTNERS_MANAGE)
 def partner_edit(request: HttpRequest, partner_id: int) -> HttpResponse:
     partner = get_object_or_404(Partner, pk=partner_id)
     initial = {
@@ -228,7 +207,7 @@ def partner_edit(request: HttpRequest, partner_id: int) -> HttpResponse:
     return _form_page(request, form, "partners/partner_form.html", {"partner": partner}, save)
 
 
-@_supervisors_only
+@permission_required(Perm.PARTNERS_MANAGE)
 @require_POST
 def partner_rotate(request: HttpRequest, partner_id: int) -> HttpResponse:
     partner = get_object_or_404(Partner, pk=partner_id)

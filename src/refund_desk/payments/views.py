@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import RefundCase, SellerAccount
 from refund_desk.core.errors import DomainError
-from refund_desk.core.roles import Role, has_role
+from refund_desk.core.permissions import Perm, has_perm, permission_required
+from refund_desk.core.redirects import redirect_back
 from refund_desk.payments import selectors, services
 from refund_desk.payments.forms import DeclineForm, ExportForm, PaymentSettingsForm, RefundRequestForm
 from refund_desk.payments.models import Alert, RefundOrder, TransferBatch
 
 
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next") or fallback
-    if not target.startswith("/"):
-        target = fallback
-    return redirect(target)
-
-
-@login_required
+@permission_required(Perm.REFUND_REQUEST)
 @require_POST
 def refund_request(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_object_or_404(RefundCase, pk=case_id)
@@ -39,13 +32,11 @@ def refund_request(request: HttpRequest, case_id: int) -> HttpResponse:
             messages.success(request, f"Refund of {refund.total_money()} — {refund.get_status_display()}")
         except DomainError as exc:
             messages.error(request, str(exc))
-    return _back(request, f"/cases/{case.pk}/")
+    return redirect_back(request, f"/cases/{case.pk}/")
 
 
-@login_required
+@permission_required(Perm.PAYMENTS_READ)
 def approvals(request: HttpRequest) -> HttpResponse:
-    if not has_role(request.user, Role.SUPERVISOR):
-        return HttpResponseForbidden("supervisors only")
     return render(
         request,
         "payments/approvals.html",
@@ -53,7 +44,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@permission_required(Perm.REFUND_APPROVE)
 @require_POST
 def approve(request: HttpRequest, refund_id: int) -> HttpResponse:
     refund = get_object_or_404(RefundOrder, pk=refund_id)
@@ -62,10 +53,10 @@ def approve(request: HttpRequest, refund_id: int) -> HttpResponse:
         messages.success(request, f"Refund #{refund.pk} approved")
     except DomainError as exc:
         messages.error(request, str(exc))
-    return _back(request, "/payments/approvals/")
+    return redirect_back(request, "/payments/approvals/")
 
 
-@login_required
+@permission_required(Perm.REFUND_APPROVE)
 @require_POST
 def decline(request: HttpRequest, refund_id: int) -> HttpResponse:
     refund = get_object_or_404(RefundOrder, pk=refund_id)
@@ -79,23 +70,23 @@ def decline(request: HttpRequest, refund_id: int) -> HttpResponse:
         messages.success(request, f"Refund #{refund.pk} declined")
     except DomainError as exc:
         messages.error(request, str(exc))
-    return _back(request, "/payments/approvals/")
+    return redirect_back(request, "/payments/approvals/")
 
 
-@login_required
+@permission_required(Perm.PAYMENTS_READ)
 def alerts(request: HttpRequest) -> HttpResponse:
     return render(request, "payments/alerts.html", {"alerts": selectors.alerts_open()})
 
 
-@login_required
+@permission_required(Perm.ALERTS_RESOLVE)
 @require_POST
 def alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = get_object_or_404(Alert, pk=alert_id)
     services.alert_resolve(alert=alert, actor=Actor.for_user(request.user))
-    return _back(request, "/payments/alerts/")
+    return redirect_back(request, "/payments/alerts/")
 
 
-@login_required
+@permission_required(Perm.TRANSFERS_READ)
 def transfers(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -109,11 +100,9 @@ def transfers(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@permission_required(Perm.TRANSFERS_EXPORT)
 @require_POST
 def transfers_export(request: HttpRequest) -> HttpResponse:
-    if not has_role(request.user, Role.SUPERVISOR):
-        return HttpResponseForbidden("supervisors only")
     form = ExportForm(request.POST)
     account = get_object_or_404(SellerAccount, pk=request.POST.get("account"))
     if form.is_valid():
@@ -130,7 +119,7 @@ def transfers_export(request: HttpRequest) -> HttpResponse:
     return redirect("payments:transfers")
 
 
-@login_required
+@permission_required(Perm.TRANSFERS_READ)
 def transfer_download(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_object_or_404(TransferBatch, pk=batch_id)
     content_type = "application/xml" if batch.format == "SEPA_XML" else "text/csv"
@@ -139,11 +128,9 @@ def transfer_download(request: HttpRequest, batch_id: int) -> HttpResponse:
     return response
 
 
-@login_required
+@permission_required(Perm.TRANSFERS_CONFIRM)
 @require_POST
 def transfer_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
-    if not has_role(request.user, Role.SUPERVISOR):
-        return HttpResponseForbidden("supervisors only")
     batch = get_object_or_404(TransferBatch, pk=batch_id)
     try:
         services.transfer_batch_confirm(batch=batch, actor=Actor.for_user(request.user))
@@ -153,17 +140,15 @@ def transfer_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
     return redirect("payments:transfers")
 
 
-@login_required
+@permission_required(Perm.PAYMENTS_READ)
 def commission(request: HttpRequest) -> HttpResponse:
     return render(request, "payments/commission.html", {"rows": selectors.commission_report()})
 
 
-@login_required
+@permission_required(Perm.TRANSFERS_READ)
 def payment_settings(request: HttpRequest) -> HttpResponse:
     """Approval thresholds and payer accounts per seller account and currency (auditors read only)."""
-    can_edit = has_role(request.user, Role.SUPERVISOR)
-    if not (can_edit or has_role(request.user, Role.AUDITOR)):
-        return HttpResponseForbidden("supervisors and auditors only")
+    can_edit = has_perm(request.user, Perm.PAYMENT_SETTINGS_CHANGE)
     return render(
         request,
         "payments/settings.html",
@@ -171,11 +156,9 @@ def payment_settings(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@permission_required(Perm.PAYMENT_SETTINGS_CHANGE)
 @require_POST
 def payment_settings_save(request: HttpRequest, account_id: int) -> HttpResponse:
-    if not has_role(request.user, Role.SUPERVISOR):
-        return HttpResponseForbidden("supervisors only")
     account = get_object_or_404(SellerAccount, pk=account_id)
     form = PaymentSettingsForm(request.POST)
     if not form.is_valid():

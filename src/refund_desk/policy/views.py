@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,20 +14,10 @@ from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import Marketplace
 from refund_desk.cases.models import SellerAccount
 from refund_desk.core.errors import ValidationFailed
-from refund_desk.core.roles import Role, has_role
+from refund_desk.core.permissions import Perm, has_perm, permission_required
 from refund_desk.policy import selectors, services
 from refund_desk.policy.engine import STATUTORY_DEFAULT
 from refund_desk.policy.forms import PolicyEditForm
-
-
-def _require_viewer(request: HttpRequest) -> None:
-    if not (has_role(request.user, Role.SUPERVISOR) or has_role(request.user, Role.AUDITOR)):
-        raise PermissionDenied
-
-
-def _require_supervisor(request: HttpRequest) -> None:
-    if not has_role(request.user, Role.SUPERVISOR):
-        raise PermissionDenied
 
 
 def _target(account_id: int, marketplace: str) -> SellerAccount:
@@ -38,9 +26,8 @@ def _target(account_id: int, marketplace: str) -> SellerAccount:
     return get_object_or_404(SellerAccount, pk=account_id)
 
 
-@login_required
+@permission_required(Perm.POLICY_READ)
 def index(request: HttpRequest) -> HttpResponse:
-    _require_viewer(request)
     published = {(p.account_id, p.marketplace): p for p in selectors.policy_list()}
     rows = [
         {"account": account, "marketplace": marketplace, "policy": published.get((account.pk, marketplace))}
@@ -53,14 +40,13 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "default_version": STATUTORY_DEFAULT.version,
-            "can_edit": has_role(request.user, Role.SUPERVISOR),
+            "can_edit": has_perm(request.user, Perm.POLICY_PUBLISH),
         },
     )
 
 
-@login_required
+@permission_required(Perm.POLICY_READ)
 def detail(request: HttpRequest, account_id: int, marketplace: str) -> HttpResponse:
-    _require_viewer(request)
     account = _target(account_id, marketplace)
     policy = selectors.policy_get(account=account, marketplace=marketplace)
     context: dict[str, Any] = {
@@ -73,14 +59,13 @@ def detail(request: HttpRequest, account_id: int, marketplace: str) -> HttpRespo
         else STATUTORY_DEFAULT.version,
         "versions": selectors.policy_versions(policy=policy) if policy else [],
         "changes": selectors.policy_changes(policy=policy) if policy else [],
-        "can_edit": has_role(request.user, Role.SUPERVISOR),
+        "can_edit": has_perm(request.user, Perm.POLICY_PUBLISH),
     }
     return render(request, "policy/detail.html", context)
 
 
-@login_required
+@permission_required(Perm.POLICY_READ)
 def version(request: HttpRequest, account_id: int, marketplace: str, number: int) -> HttpResponse:
-    _require_viewer(request)
     account = _target(account_id, marketplace)
     policy = selectors.policy_get(account=account, marketplace=marketplace)
     if policy is None:
@@ -91,9 +76,8 @@ def version(request: HttpRequest, account_id: int, marketplace: str, number: int
     )
 
 
-@login_required
+@permission_required(Perm.POLICY_READ)
 def export(request: HttpRequest, account_id: int, marketplace: str) -> HttpResponse:
-    _require_viewer(request)
     account = _target(account_id, marketplace)
     response = HttpResponse(
         selectors.policy_export_yaml(account=account, marketplace=marketplace),
@@ -103,11 +87,10 @@ def export(request: HttpRequest, account_id: int, marketplace: str) -> HttpRespo
     return response
 
 
-@login_required
+@permission_required(Perm.POLICY_PUBLISH)
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, account_id: int, marketplace: str) -> HttpResponse:
     """Edit as YAML; "preview" simulates the change on stored cases; "publish" needs that preview first."""
-    _require_supervisor(request)
     account = _target(account_id, marketplace)
     context: dict[str, Any] = {"account": account, "marketplace": marketplace, "report": None}
     if request.method == "GET":

@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from refund_desk.ai.synthetic.casefiles import generate_case_files
-from refund_desk.cases.models import RefundCase
+from refund_desk.cases.models import AccountMembership, RefundCase
 from refund_desk.core.roles import Role
 from refund_desk.integrations.allegro.intake import account_get_or_create, cases_import
 
@@ -26,6 +26,7 @@ ClientFor = Callable[[AbstractBaseUser], APIClient]
 
 def make_user(username: str, *roles: Role) -> Any:
     user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+    AccountMembership.objects.create(user=user, account=None)  # an in-house team: every account
     for role in roles:
         group, _ = Group.objects.get_or_create(name=role.value)
         user.groups.add(group)

@@ -15,12 +15,14 @@ from refund_desk.api.tests.conftest import (
     case_files,
     error_fields,
     import_files,
+    make_user,
 )
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseStatus, EventType
 from refund_desk.cases.lifecycle import OPEN_STATUSES
 from refund_desk.cases.models import RefundCase
 from refund_desk.cases.services import case_transition
+from refund_desk.core.roles import Role
 
 LIST_URL = "/api/v1/cases/"
 
@@ -273,7 +275,7 @@ def test_detail_of_appealed_case_offers_decisions_to_supervisors_only(
     agent_client: APIClient, supervisor: Any, client_for: ClientFor, db: None
 ) -> None:
     (case,) = import_files(case_files(1, seed=5))
-    actor = Actor.for_user(supervisor)
+    actor = Actor.for_user(make_user("rejecting-agent", Role.AGENT))  # the appeal goes to someone else
     case_transition(case=case, to=CaseStatus.REJECTED, actor=actor)
     case_transition(case=case, to=CaseStatus.APPEALED, actor=actor)
 

@@ -36,6 +36,12 @@ def post_json(client: APIClient, body: Any, **params: str) -> Any:
     return client.post(url, data=json.dumps(body), content_type="application/json")
 
 
+@pytest.fixture(autouse=True)
+def accounts(db: None) -> list[SellerAccount]:
+    """Imports go into existing seller accounts only."""
+    return [SellerAccount.objects.create(name=name) for name in ("default", "shop-one")]
+
+
 def test_valid_file_creates_the_case(agent_client: APIClient, db: None) -> None:
     (data,) = case_files(1, seed=21)
 
@@ -160,7 +166,7 @@ def test_invalid_single_file_is_a_400_problem_naming_the_field_and_writes_nothin
     corrupt(data)
     before = row_counts()
 
-    response = post_json(agent_client, data, account="brand-new-account")
+    response = post_json(agent_client, data, account="shop-one")
 
     body = assert_problem(response, 400)
     assert field in error_fields(body), body
@@ -218,7 +224,7 @@ def test_array_of_only_rejected_files_writes_nothing(agent_client: APIClient, db
         data["customerReturn"]["items"][0]["offerId"] = "nope"
     before = row_counts()
 
-    response = post_json(agent_client, files, account="never-created")
+    response = post_json(agent_client, files, account="shop-one")
 
     assert response.status_code == 200
     assert response.json()["rejected"] == 2
@@ -238,6 +244,36 @@ def test_import_without_token_is_401(anonymous_client: APIClient, db: None) -> N
     assert_problem(response, 401)
     assert response["WWW-Authenticate"] == "Token"
     assert RefundCase.objects.count() == 0
+
+
+@pytest.mark.parametrize("name", ["nope", "emulatr-shop", "../../etc/passwd", "x" * 500])
+def test_an_unknown_account_is_a_400_listing_the_accounts_and_creates_none(
+    agent_client: APIClient, name: str
+) -> None:
+    before = row_counts()
+    body = assert_problem(post_json(agent_client, case_files(1, seed=31)[0], account=name), 400)
+
+    assert error_fields(body) == {"account"}
+    assert "choose one of: default, shop-one" in json.dumps(body)
+    assert row_counts() == before
+
+
+def test_an_account_the_person_does_not_work_for_is_refused_like_an_unknown_one(
+    client_for: ClientFor, accounts: list[SellerAccount]
+) -> None:
+    from refund_desk.api.tests.conftest import make_user
+    from refund_desk.cases.models import AccountMembership
+    from refund_desk.core.roles import Role
+
+    agent = make_user("only-default", Role.AGENT)
+    AccountMembership.objects.filter(user=agent).update(account=accounts[0])
+    before = row_counts()
+    body = assert_problem(post_json(client_for(agent), case_files(1, seed=32)[0], account="shop-one"), 400)
+
+    assert (
+        "choose one of: default" in json.dumps(body) and "shop-one" not in body["errors"][0]["message"][-20:]
+    )
+    assert row_counts() == before
 
 
 def test_empty_account_name_is_a_400_problem(agent_client: APIClient, db: None) -> None:

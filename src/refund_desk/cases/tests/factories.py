@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 
 from refund_desk.ai.synthetic.casefiles import build_customer_return, build_order, make_buyer
-from refund_desk.cases.models import RefundCase, SellerAccount
+from refund_desk.cases.models import AccountMembership, RefundCase, SellerAccount
 from refund_desk.core.roles import Role
 from refund_desk.integrations.allegro.intake import IntakeResult
 
@@ -36,10 +36,12 @@ class UserFactory(factory.django.DjangoModelFactory[AbstractUser]):
 
     @factory.post_generation
     def roles(self, create: bool, extracted: list[Role] | None, **kwargs: Any) -> None:
-        if not create or not extracted:
+        """The roles, and (like an in-house team) every seller account; scoping tests narrow it."""
+        if not create:
             return
         user = cast(AbstractUser, self)
-        for role in extracted:
+        AccountMembership.objects.get_or_create(user=user, account=None)
+        for role in extracted or []:
             group, _ = Group.objects.get_or_create(name=role.value)
             user.groups.add(group)
 

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType, CaseStatus, EventType
-from refund_desk.cases.lifecycle import ALLOWED_TRANSITIONS, OPEN_STATUSES
+from refund_desk.cases.lifecycle import ALLOWED_TRANSITIONS, OPEN_STATUSES, SYSTEM_ONLY_TARGETS
 from refund_desk.cases.models import CaseEvent, RefundCase
 from refund_desk.cases.services import (
     FAR_FUTURE,
@@ -59,15 +59,16 @@ def test_legal_transition_moves_case_and_appends_one_event(
     # given a case in from_status
     case = _force_status(case, from_status)
     events_before = case.events.count()
-    # when an admin moves it
-    moved = case_transition(case=case, to=to_status, actor=admin_actor, reason="checked")
+    # when an admin moves it (payments, for the moves only the case's refunds make)
+    actor = Actor.system("payments") if to_status in SYSTEM_ONLY_TARGETS else admin_actor
+    moved = case_transition(case=case, to=to_status, actor=actor, reason="checked")
     # then the status changes and exactly one event records who, from, to and why
     case.refresh_from_db()
     assert case.status == to_status == moved.status
     assert case.events.count() == events_before + 1
     event = case.events.latest("id")
     assert (event.type, event.from_status, event.to_status) == (EventType.TRANSITION, from_status, to_status)
-    assert event.actor_type == ActorType.USER and event.actor_user == admin_actor.user
+    assert event.actor_label == actor.label and event.actor_user == actor.user
     assert event.reason == "checked"
     if to_status not in OPEN_STATUSES:
         assert case.due_at == FAR_FUTURE
@@ -111,9 +112,39 @@ def test_only_a_supervisor_decides_an_appeal(case: RefundCase, target: CaseStatu
 def test_auditor_and_users_without_role_cannot_move_cases(case: RefundCase) -> None:
     for username, roles in (("aud", [Role.AUDITOR]), ("nobody", [])):
         actor = Actor.for_user(make_user(username, roles))
-        with pytest.raises(PermissionDenied, match="needs the agent role"):
+        with pytest.raises(PermissionDenied, match="needs a person with the permission"):
             case_transition(case=case, to=CaseStatus.UNDER_REVIEW, actor=actor)
     assert RefundCase.objects.get(pk=case.pk).status == CaseStatus.NEW
+
+
+@pytest.mark.parametrize(
+    ("from_status", "to_status"),
+    [(a, b) for a, b in LEGAL if b in SYSTEM_ONLY_TARGETS],
+    ids=[f"{a}->{b}" for a, b in LEGAL if b in SYSTEM_ONLY_TARGETS],
+)
+@pytest.mark.parametrize("role", list(Role))
+def test_no_person_marks_a_case_refund_pending_or_refunded(
+    case: RefundCase, from_status: CaseStatus, to_status: CaseStatus, role: Role
+) -> None:
+    """Money only moves through refunds: whatever their role, a person never makes these moves."""
+    case = _force_status(case, from_status)
+    events_before = case.events.count()
+    person = Actor.for_user(make_user(f"someone-{role.value}", [role]))
+    with pytest.raises(PermissionDenied, match="only through its refunds"), transaction.atomic():
+        case_transition(case=case, to=to_status, actor=person)
+    assert RefundCase.objects.get(pk=case.pk).status == from_status
+    assert case.events.count() == events_before
+
+
+def test_an_appeal_is_decided_by_someone_who_made_no_earlier_decision(case: RefundCase) -> None:
+    supervisor = Actor.for_user(make_user("sup-decided", [Role.SUPERVISOR]))
+    case_transition(case=case, to=CaseStatus.REJECTED, actor=supervisor, reason="worn")
+    case_transition(case=case, to=CaseStatus.APPEALED, actor=supervisor, reason="buyer contests")
+    with pytest.raises(PermissionDenied, match="made none of the case's earlier decisions"):
+        case_transition(case=case, to=CaseStatus.APPROVED, actor=supervisor)
+    assert RefundCase.objects.get(pk=case.pk).status == CaseStatus.APPEALED
+    other = Actor.for_user(make_user("sup-fresh", [Role.SUPERVISOR]))
+    assert case_transition(case=case, to=CaseStatus.APPROVED, actor=other).status == CaseStatus.APPROVED
 
 
 def test_case_events_are_append_only(case: RefundCase) -> None:

@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseKind, CaseSource, CaseStatus, EventType, Marketplace
-from refund_desk.cases.models import Buyer, CaseItem, Order, OrderLineItem, RefundCase, SellerAccount
+from refund_desk.cases.models import (
+    AccountMembership,
+    Buyer,
+    CaseItem,
+    Order,
+    OrderLineItem,
+    RefundCase,
+    SellerAccount,
+)
 from refund_desk.cases.services import case_due_at, event_append
 from refund_desk.core.money import MARKETPLACE_CURRENCY
 
@@ -125,9 +133,11 @@ class RefundCaseFactory(factory.django.DjangoModelFactory[RefundCase]):
 
 
 def _add_roles(user: User, roles: list[str] | None) -> None:
+    """The roles, and (like an in-house team) every seller account; scoping tests narrow it."""
     user.save()
     for name in roles or []:
         user.groups.add(Group.objects.get(name=name))
+    AccountMembership.objects.get_or_create(user=user, account=None)
 
 
 def _add_item_and_event(case: RefundCase, create: bool, extracted: bool | None, **kwargs: Any) -> None:

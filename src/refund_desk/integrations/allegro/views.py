@@ -13,8 +13,6 @@ import httpx
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,7 +24,7 @@ from django.views.decorators.http import require_POST
 from refund_desk.cases.choices import AccountEnvironment
 from refund_desk.cases.models import SellerAccount
 from refund_desk.core.errors import ValidationFailed
-from refund_desk.core.roles import Role, has_role
+from refund_desk.core.permissions import Perm, has_perm, permission_required
 from refund_desk.integrations.allegro.errors import AllegroError
 from refund_desk.integrations.allegro.models import AllegroCredentials, SyncRun, SyncStream
 from refund_desk.integrations.allegro.oauth import oauth_state, pkce_challenge, pkce_verifier
@@ -46,16 +44,6 @@ TRANSPORT: httpx.BaseTransport | None = None
 SESSION_KEY = "allegro_oauth_flows"
 FLOW_TTL_SECONDS = 15 * 60
 MAX_PENDING_FLOWS = 5
-
-
-def _require_viewer(request: HttpRequest) -> None:
-    if not (has_role(request.user, Role.SUPERVISOR) or has_role(request.user, Role.AUDITOR)):
-        raise PermissionDenied
-
-
-def _require_supervisor(request: HttpRequest) -> None:
-    if not has_role(request.user, Role.SUPERVISOR):
-        raise PermissionDenied
 
 
 # --- reads ----------------------------------------------------------------------------------------------
@@ -118,16 +106,15 @@ def accounts_overview() -> list[AccountRow]:
     return rows
 
 
-@login_required
+@permission_required(Perm.ACCOUNTS_READ)
 def accounts(request: HttpRequest) -> HttpResponse:
-    _require_viewer(request)
     return render(
         request,
         "allegro/accounts.html",
         {
             "rows": accounts_overview(),
             "streams": SyncStream.choices,
-            "can_change": has_role(request.user, Role.SUPERVISOR),
+            "can_change": has_perm(request.user, Perm.ACCOUNTS_MANAGE),
         },
     )
 
@@ -173,10 +160,9 @@ def _pending_flows(request: HttpRequest) -> dict[str, dict[str, Any]]:
     return {s: f for s, f in flows.items() if now - float(f.get("started", 0)) < FLOW_TTL_SECONDS}
 
 
-@login_required
+@permission_required(Perm.ACCOUNTS_MANAGE)
 def connect(request: HttpRequest) -> HttpResponse:
     """A supervisor names the account; the browser goes to Allegro's consent page and comes back to `callback`."""
-    _require_supervisor(request)
     if request.method == "POST":
         form = ConnectForm(request.POST)
         if form.is_valid():
@@ -217,10 +203,9 @@ def connect(request: HttpRequest) -> HttpResponse:
     return render(request, "allegro/connect.html", {"form": form})
 
 
-@login_required
+@permission_required(Perm.ACCOUNTS_MANAGE)
 def callback(request: HttpRequest) -> HttpResponse:
     """Allegro sends the browser back here with `code` and `state` (or `error`)."""
-    _require_supervisor(request)
     state = request.GET.get("state", "")
     flows = _pending_flows(request)
     flow = flows.pop(state, None) if state else None
@@ -273,10 +258,9 @@ def _record_seller(account: SellerAccount) -> None:
     SellerAccount.objects.filter(pk=account.pk).update(allegro_user_id=me.id, allegro_login=me.login)
 
 
-@login_required
+@permission_required(Perm.ACCOUNTS_MANAGE)
 @require_POST
 def sync_now(request: HttpRequest, account_id: int) -> HttpResponse:
-    _require_supervisor(request)
     account = get_object_or_404(SellerAccount, pk=account_id)
     credentials = AllegroCredentials.objects.filter(account=account).first()
     if not account.is_active or credentials is None or not credentials.can_call():

@@ -13,7 +13,15 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from refund_desk.cases.choices import CaseKind, CaseSource, CaseStatus, EventType
-from refund_desk.cases.models import Buyer, CaseEvent, CaseItem, Order, OrderLineItem, RefundCase
+from refund_desk.cases.models import (
+    Buyer,
+    CaseEvent,
+    CaseItem,
+    Order,
+    OrderLineItem,
+    RefundCase,
+    SellerAccount,
+)
 from refund_desk.cases.tests.factories import case_file, imported_case, make_account, with_changes
 from refund_desk.integrations.allegro.intake import Outcome, cases_import
 
@@ -199,6 +207,7 @@ def test_bad_input_is_rejected_with_the_field_path_and_nothing_is_written(
 
 
 def test_import_command_prints_a_summary_and_is_idempotent(tmp_path: Path) -> None:
+    make_account("shop-a")
     files = [case_file(seed=20), case_file(seed=21, marketplace="allegro-hu")]
     path = tmp_path / "returns.json"
     path.write_text(json.dumps(files))
@@ -212,6 +221,7 @@ def test_import_command_prints_a_summary_and_is_idempotent(tmp_path: Path) -> No
 
 
 def test_import_command_exits_2_naming_the_field_and_keeps_the_good_files(tmp_path: Path) -> None:
+    make_account("default")
     bad = case_file(seed=30)
     bad["customerReturn"]["items"][0]["quantity"] = 0
     path = tmp_path / "returns.json"
@@ -222,6 +232,18 @@ def test_import_command_exits_2_naming_the_field_and_keeps_the_good_files(tmp_pa
     assert excinfo.value.returncode == 2
     assert "customerReturn.items[0].quantity" in out.getvalue()
     assert RefundCase.objects.count() == 1
+
+
+def test_import_command_refuses_an_unknown_account_listing_the_known_ones(tmp_path: Path) -> None:
+    make_account("emulator-shop")
+    path = tmp_path / "returns.json"
+    path.write_text(json.dumps([case_file(seed=32)]))
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import", str(path), "--account", "emulatr-shop")
+    assert excinfo.value.returncode == 2
+    assert "no seller account named 'emulatr-shop'; choose one of: emulator-shop" in str(excinfo.value)
+    assert list(SellerAccount.objects.values_list("name", flat=True)) == ["emulator-shop"]
+    assert RefundCase.objects.count() == 0
 
 
 def test_import_command_rejects_malformed_json(tmp_path: Path) -> None:

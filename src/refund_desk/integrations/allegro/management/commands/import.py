@@ -9,11 +9,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from refund_desk.cases.access import account_named
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.integrations.allegro.intake import (
     IntakeSummary,
     Outcome,
-    account_get_or_create,
     cases_import,
 )
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="path to a JSON file, or - for standard input")
-        parser.add_argument("--account", default="default", help="seller account name (created if missing)")
+        parser.add_argument("--account", default="default", help="name of an existing seller account")
         parser.add_argument("--json", action="store_true", help="print the full result as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -44,7 +44,7 @@ class Command(BaseCommand):
             ) from exc
         items = data if isinstance(data, list) else [data]
         try:
-            account = account_get_or_create(name=options["account"])
+            account = account_named(name=options["account"])
         except ValidationFailed as exc:
             raise CommandError(str(exc), returncode=2) from exc
 
