@@ -17,7 +17,7 @@ from refund_desk.ai.selectors import (
     case_comment_text,
     review_latest,
 )
-from refund_desk.core.roles import Role, has_role
+from refund_desk.core.permissions import Perm, has_perm
 
 if TYPE_CHECKING:  # the classifier module loads scikit-learn; pages import it only when a model is read
     from refund_desk.ai.comments import CommentAnalysis
@@ -59,5 +59,5 @@ def _review_info(case: Any, request: HttpRequest, form: CommentCorrectionForm | 
         "label": label,
         "label_flags": _flag_words(list(label.flags)) if label else [],
         "form": form,
-        "may_correct": has_role(getattr(request, "user", None), Role.AGENT),
+        "may_correct": has_perm(getattr(request, "user", None), Perm.COMMENT_CORRECT),
     }

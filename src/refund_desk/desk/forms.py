@@ -69,3 +69,38 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("A note cannot be empty.")},
     )
+
+
+class TeamMemberForm(forms.Form):
+    """A person's roles and the seller accounts they work for (and, for a new person, their login)."""
+
+    username = forms.CharField(label=_("Login"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail"), max_length=254, required=False)
+    password = forms.CharField(
+        label=_("First password"),
+        required=False,
+        min_length=12,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to have one generated; it is shown once."),
+    )
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), choices=[], required=False, widget=forms.CheckboxSelectMultiple
+    )
+    all_accounts = forms.BooleanField(label=_("Every seller account, also future ones"), required=False)
+    accounts = forms.ModelMultipleChoiceField(
+        label=_("Seller accounts"),
+        queryset=SellerAccount.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    active = forms.BooleanField(label=_("May sign in"), required=False, initial=True)
+
+    def __init__(self, *args: Any, accounts: Any, roles: list[tuple[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["accounts"].queryset = accounts  # type: ignore[attr-defined]
+        self.fields["roles"].choices = roles  # type: ignore[attr-defined]
+
+    def account_ids(self) -> list[int] | None:
+        if self.cleaned_data.get("all_accounts"):
+            return None
+        return [account.pk for account in self.cleaned_data.get("accounts") or []]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from refund_desk.desk import inspection, views
+from refund_desk.desk import changes, inspection, team, views
 
 app_name = "desk"
 
@@ -13,4 +13,11 @@ urlpatterns = [
     path("cases/<int:case_id>/notes/", views.case_note_view, name="case_note"),
     # Where warehouse staff bookmarked it when it was the logistics app's page.
     path("logistics/inspect/", inspection.inspect, name="inspect"),
+    path("team/", team.team, name="team"),
+    path("team/new/", team.team_new, name="team_new"),
+    path("team/<int:user_id>/", team.team_member, name="team_member"),
+    path("team/<int:user_id>/token/", team.team_token_reset, name="team_token"),
+    path("changes/", changes.changes, name="changes"),
+    path("changes/<int:change_id>/confirm/", changes.change_confirm_view, name="change_confirm"),
+    path("changes/<int:change_id>/decline/", changes.change_decline_view, name="change_decline"),
 ]

@@ -50,6 +50,7 @@ REFUND_TRANSITIONS: dict[str, frozenset[str]] = {
 class RefundMethod(TextChoices):
     ALLEGRO = "ALLEGRO", _("Allegro payment refund")
     BANK_TRANSFER = "BANK_TRANSFER", _("Bank transfer to the buyer")
+    OUTSIDE = "OUTSIDE", _("Paid outside the desk")
 
 
 class LineType(TextChoices):
@@ -70,6 +71,7 @@ class RefundReason(TextChoices):
 class ApprovalReason(TextChoices):
     ABOVE_THRESHOLD = "ABOVE_THRESHOLD", _("Above the account's approval threshold")
     OVERRIDES_ENGINE = "OVERRIDES_ENGINE", _("Differs from the policy engine's decision")
+    PAID_OUTSIDE = "PAID_OUTSIDE", _("Paid outside the desk: a second person confirms it")
 
 
 class OutboxKind(TextChoices):

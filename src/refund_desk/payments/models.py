@@ -96,6 +96,9 @@ class RefundOrder(models.Model):
     bank_iban = models.CharField(max_length=34, blank=True)
     bank_account_number = models.CharField(max_length=64, blank=True)
     bank_swift = models.CharField(max_length=11, blank=True)
+    # A refund paid outside the desk: when and with which reference (bank transfer id, receipt number).
+    paid_outside_at = models.DateTimeField(null=True, blank=True)
+    outside_reference = models.CharField(max_length=100, blank=True)
     transfer_batch = models.ForeignKey(
         "TransferBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="refund_orders"
     )
@@ -310,12 +313,27 @@ class TransferBatch(models.Model):
     content = models.TextField()
     total = models.DecimalField(max_digits=14, decimal_places=2)
     created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_by_label = models.CharField(max_length=150)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     confirmed_by_label = models.CharField(max_length=150, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # Four eyes: who exported a transfer file never confirms it was paid.
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True)
+                | Q(created_by__isnull=True)
+                | ~Q(confirmed_by=F("created_by")),
+                name="transfer_batch_four_eyes",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.file_name

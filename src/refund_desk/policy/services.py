@@ -5,15 +5,27 @@ Every change creates an immutable PolicyVersion and a PolicyChange audit record 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models import Max
 
+from refund_desk.cases.access import require_account
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType, EventType, Marketplace
 from refund_desk.cases.models import CaseEvent, RefundCase, SellerAccount
 from refund_desk.cases.services import event_append
+from refund_desk.core.changes import change_request
 from refund_desk.core.errors import ValidationFailed
-from refund_desk.policy.engine import Evaluation, policy_from_yaml
+from refund_desk.core.models import ChangeRequest
+from refund_desk.core.permissions import Perm, require
+from refund_desk.policy.engine import (
+    STATUTORY_DEFAULT,
+    Evaluation,
+    Policy,
+    policy_from_document,
+    policy_from_yaml,
+)
 from refund_desk.policy.models import PolicyChange, PolicyChangeAction, PolicyVersion, RefundPolicy
 
 
@@ -34,7 +46,13 @@ def policy_publish(
     """Validate a YAML policy and make it the active version for the account on the marketplace.
 
     Raises ValidationFailed (with field paths) when the document is invalid or weaker than the law.
+    Four eyes: when a person's version lets automation approve more (a higher or a new automatic-approval
+    limit, a looser limit per buyer), it is stored but becomes active only when a second person confirms
+    it (`core.changes`); until then the previous version stays in force.
     """
+    if actor.user is not None:
+        require(actor, Perm.POLICY_PUBLISH)
+        require_account(actor, account.pk)
     if marketplace not in Marketplace.values:
         raise ValidationFailed([("marketplace", f"unknown marketplace {marketplace!r}")])
     parsed = policy_from_yaml(yaml_text, version="pending")
@@ -57,6 +75,59 @@ def policy_publish(
         created_by=actor.user if actor.type == ActorType.USER else None,
         created_by_label=actor.label,
     )
+    current = policy_from_document(before, version="current") if before is not None else STATUTORY_DEFAULT
+    if actor.user is not None and automation_loosened(current, parsed):
+        change_request(
+            kind=ACTIVATE_CHANGE,
+            account_id=account.pk,
+            summary=f"{version.label}: automatic approval up to "
+            + (", ".join(f"{a} {c}" for c, a in sorted(parsed.auto_max_amount.items())) or "no limit")
+            + " becomes active",
+            before=before.get("automaticApproval") if before else None,
+            after={"version": version.pk, "automaticApproval": document.get("automaticApproval")},
+            actor=actor,
+        )
+        return version
+    _activate(policy, version, before, document, actor, action, comment)
+    return version
+
+
+ACTIVATE_CHANGE = "policy.activate"
+
+
+def automation_loosened(current: Policy, proposed: Policy) -> bool:
+    """Does `proposed` let automation approve more than `current` (any currency's limit higher or new,
+    or a looser or no limit of cases per buyer)?"""
+    for currency, limit in proposed.auto_max_amount.items():
+        old = current.auto_max_amount.get(currency)
+        if old is None or limit > old:
+            return True
+    old_cases, new_cases = current.auto_max_cases_per_buyer, proposed.auto_max_cases_per_buyer
+    looser_per_buyer = old_cases is not None and (new_cases is None or new_cases > old_cases)
+    return bool(proposed.auto_max_amount) and looser_per_buyer
+
+
+def policy_activation_apply(change: ChangeRequest, actor: Actor) -> None:
+    """A second person confirmed a version that loosens automation: it becomes the active one."""
+    version = PolicyVersion.objects.select_related("policy").get(pk=change.after["version"])
+    policy = (
+        RefundPolicy.objects.select_for_update(of=("self",))
+        .select_related("active_version")
+        .get(pk=version.policy_id)
+    )
+    before = policy.active_version.document if policy.active_version else None
+    _activate(policy, version, before, version.document, actor, PolicyChangeAction.PUBLISHED, "confirmed")
+
+
+def _activate(
+    policy: RefundPolicy,
+    version: PolicyVersion,
+    before: Any,
+    document: Any,
+    actor: Actor,
+    action: PolicyChangeAction,
+    comment: str,
+) -> None:
     policy.active_version = version
     policy.save(update_fields=["active_version"])
     PolicyChange.objects.create(
@@ -70,7 +141,6 @@ def policy_publish(
         after=document,
         comment=comment.strip(),
     )
-    return version
 
 
 def policy_import(*, account: SellerAccount, marketplace: str, yaml_text: str, actor: Actor) -> PolicyVersion:

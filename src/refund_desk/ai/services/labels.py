@@ -16,12 +16,13 @@ from refund_desk.ai.selectors import (
     case_comment_text,
 )
 from refund_desk.ai.text import clean
+from refund_desk.cases.access import require_account
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType
 from refund_desk.cases.models import RefundCase
 from refund_desk.cases.services import case_add_note
 from refund_desk.core.errors import PermissionDenied, ValidationFailed
-from refund_desk.core.roles import Role, has_role
+from refund_desk.core.permissions import Perm, has_perm
 
 
 def _detected_language(text: str) -> str:
@@ -69,8 +70,9 @@ def case_comment_correct(
     Stores a `CommentLabel` that the next `ai train` learns from and notes the correction on the case
     timeline, with what the model had read before it. Only people holding the agent role may correct.
     """
-    if actor.type != ActorType.USER or not has_role(actor.user, Role.AGENT):
+    if actor.type != ActorType.USER or not has_perm(actor.user, Perm.COMMENT_CORRECT):
         raise PermissionDenied("only an agent, supervisor or admin may correct a comment's understanding")
+    require_account(actor, case.account_id)
     locked = RefundCase.objects.select_for_update().get(pk=case.pk)
     text = case_comment_text(locked)
     if not text:

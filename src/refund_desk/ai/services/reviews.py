@@ -19,10 +19,14 @@ from refund_desk.ai.models import (
 )
 from refund_desk.ai.risk.features import features_from_json, features_to_json
 from refund_desk.ai.selectors import agent_decision
+from refund_desk.cases.access import require_account
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType, CaseStatus
 from refund_desk.cases.models import RefundCase, SellerAccount
+from refund_desk.core.changes import change_request
 from refund_desk.core.errors import DomainError, ValidationFailed
+from refund_desk.core.models import ChangeRequest
+from refund_desk.core.permissions import Perm, require
 
 logger = logging.getLogger("refund_desk.ai.services")
 
@@ -49,9 +53,14 @@ def account_automation_set(
     """Switch the risk model off, to shadow (recommend only) or live (decide) for one account.
 
     Every actual change is audited as an `AutomationChange` (who, when, before, after); setting the same
-    values again records nothing. `actor` defaults to the system.
+    values again records nothing. `actor` defaults to the system. Four eyes: a person who gives the
+    model more say (a mode further towards live, or a higher risk threshold) only asks for it; the change
+    applies once a second person confirms it (`core.changes`), and the row is returned unchanged.
     """
     actor = actor or Actor.system("ai")
+    if actor.user is not None:
+        require(actor, Perm.AUTOMATION_CHANGE)
+        require_account(actor, account.pk)
     errors: list[tuple[str, str]] = []
     if mode not in AutomationMode.values:
         errors.append(("mode", f"must be one of {', '.join(AutomationMode.values)}"))
@@ -66,6 +75,46 @@ def account_automation_set(
     after = {"mode": mode, "risk_threshold": risk_threshold}
     if before == after:
         return row
+    if actor.user is not None and _loosens(before, after):
+        change_request(
+            kind=AUTOMATION_CHANGE,
+            account_id=account.pk,
+            summary=f"{account}: automatic review {before['mode']} → {mode}"
+            + (f", risk threshold {risk_threshold}" if risk_threshold is not None else ""),
+            before=before,
+            after=after,
+            actor=actor,
+        )
+        return row
+    return _automation_apply(row, account, before, after, actor)
+
+
+MODE_RANK = {AutomationMode.OFF: 0, AutomationMode.SHADOW: 1, AutomationMode.LIVE: 2}
+AUTOMATION_CHANGE = "ai.automation"
+
+
+def _loosens(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """More automation: a mode nearer to live, or a risk threshold that lets more through."""
+    if MODE_RANK[AutomationMode(after["mode"])] > MODE_RANK[AutomationMode(before["mode"])]:
+        return True
+    old, new = before["risk_threshold"], after["risk_threshold"]
+    return (new is not None and (old is None or new > old)) or (new is None and old is not None)
+
+
+def automation_change_apply(change: ChangeRequest, actor: Actor) -> None:
+    """Apply a confirmed automation change, recorded in the name of the confirming person."""
+    row = AccountAutomation.objects.select_for_update().get(account_id=change.account_id)
+    _automation_apply(row, row.account, _automation_state(row), change.after, actor)
+
+
+def _automation_apply(
+    row: AccountAutomation,
+    account: SellerAccount,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    actor: Actor,
+) -> AccountAutomation:
+    mode, risk_threshold = after["mode"], after["risk_threshold"]
     row.mode, row.risk_threshold, row.updated_at = mode, risk_threshold, timezone.now()
     row.save(update_fields=["mode", "risk_threshold", "updated_at"])
     AutomationChange.objects.create(

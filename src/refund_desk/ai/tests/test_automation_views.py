@@ -15,6 +15,7 @@ from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType
 from refund_desk.cases.models import SellerAccount
 from refund_desk.cases.tests.factories import make_user
+from refund_desk.core.models import ChangeRequest, ChangeStatus
 from refund_desk.core.roles import Role
 from refund_desk.integrations.allegro.intake import account_get_or_create
 
@@ -26,10 +27,21 @@ def account(db: Any) -> SellerAccount:
     return account_get_or_create(name="shop-modes")
 
 
-def _login(client: Client, role: Role) -> Any:
-    user = make_user(f"user-{role.value}", [role])
+def _login(client: Client, role: Role, name: str = "") -> Any:
+    user = make_user(name or f"user-{role.value}", [role])
     client.force_login(cast(User, user))
     return user
+
+
+def _confirmed_by_a_second_supervisor(client: Client) -> Any:
+    """More automation waits for someone else: a second supervisor confirms it on the changes page."""
+    change = ChangeRequest.objects.get(status=ChangeStatus.PENDING)
+    second = _login(client, Role.SUPERVISOR, "second-supervisor")
+    assert change.summary in client.get(reverse("desk:changes")).content.decode()
+    assert client.post(reverse("desk:change_confirm", args=[change.pk])).status_code == 302
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.APPLIED and change.decided_by == second
+    return second
 
 
 def test_supervisor_switches_mode_and_threshold_and_the_change_is_audited(
@@ -45,16 +57,21 @@ def test_supervisor_switches_mode_and_threshold_and_the_change_is_audited(
     )
 
     assert response.status_code == 302
+    assert selectors.automation_for(account.pk).mode == "off"  # not before a second person confirms
+    assert not AutomationChange.objects.filter(account=account).exists()
+    requested = ChangeRequest.objects.get()
+    assert requested.requested_by == supervisor and requested.kind == "ai.automation"
+    second = _confirmed_by_a_second_supervisor(client)
     assert selectors.automation_for(account.pk).mode == "shadow"
     assert selectors.automation_for(account.pk).risk_threshold == pytest.approx(0.2)
     change = AutomationChange.objects.get(account=account)
     assert change.actor_type == ActorType.USER
-    assert change.actor_user == supervisor
-    assert change.actor_label == supervisor.get_username()
+    assert change.actor_user == second
+    assert change.actor_label == second.get_username()
     assert change.before == {"mode": "off", "risk_threshold": None}
     assert change.after == {"mode": "shadow", "risk_threshold": 0.2}
     assert change.created_at is not None
-    assert "user-supervisor" in client.get(reverse("ai:index")).content.decode()
+    assert "second-supervisor" in client.get(reverse("ai:index")).content.decode()
 
 
 def test_empty_threshold_means_the_model_default(client: Client, account: SellerAccount) -> None:
@@ -62,12 +79,35 @@ def test_empty_threshold_means_the_model_default(client: Client, account: Seller
     _login(client, Role.SUPERVISOR)
 
     client.post(reverse("ai:automation", args=[account.pk]), {"mode": "live", "risk_threshold": ""})
+    _confirmed_by_a_second_supervisor(client)
 
     row = AccountAutomation.objects.get(account=account)
     assert (row.mode, row.risk_threshold) == ("live", None)
     latest = AutomationChange.objects.filter(account=account).order_by("-id").first()
     assert latest is not None
     assert latest.before == {"mode": "shadow", "risk_threshold": 0.3}
+
+
+def test_switching_automation_off_or_stricter_applies_at_once(client: Client, account: SellerAccount) -> None:
+    services.account_automation_set(account=account, mode="live", risk_threshold=0.3)
+    _login(client, Role.SUPERVISOR)
+    client.post(reverse("ai:automation", args=[account.pk]), {"mode": "shadow", "risk_threshold": "0.1"})
+    row = AccountAutomation.objects.get(account=account)
+    assert (row.mode, row.risk_threshold) == ("shadow", 0.1)
+    assert not ChangeRequest.objects.exists()
+
+
+def test_the_person_who_asked_cannot_confirm_their_own_change(client: Client, account: SellerAccount) -> None:
+    _login(client, Role.SUPERVISOR)
+    client.post(reverse("ai:automation", args=[account.pk]), {"mode": "live", "risk_threshold": ""})
+    change = ChangeRequest.objects.get()
+    page = client.get(reverse("desk:changes")).content.decode()
+    assert "another supervisor confirms it" in page
+    assert reverse("desk:change_confirm", args=[change.pk]) not in page
+    client.post(reverse("desk:change_confirm", args=[change.pk]))
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.PENDING
+    assert selectors.automation_for(account.pk).mode == "off"
 
 
 @pytest.mark.parametrize("data", [{"mode": "turbo"}, {"mode": "live", "risk_threshold": "1.5"}])

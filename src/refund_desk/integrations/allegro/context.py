@@ -7,7 +7,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from refund_desk.core.roles import Role, has_role, user_roles
+from refund_desk.core.permissions import Perm, has_perm
+from refund_desk.core.roles import user_roles
 from refund_desk.integrations.allegro.models import AllegroCredentials, CredentialStatus
 
 BANNER_LIMIT = 5
@@ -40,7 +41,7 @@ class ReconnectBanner:
 
     @property
     def can_reconnect(self) -> bool:
-        return has_role(self.user, Role.SUPERVISOR)
+        return has_perm(self.user, Perm.ACCOUNTS_MANAGE)
 
     def __bool__(self) -> bool:
         return bool(self.accounts)

@@ -12,7 +12,7 @@ from django.db.models import Q
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import SellerAccount
 from refund_desk.core.errors import PermissionDenied, ValidationFailed
-from refund_desk.core.roles import Role, has_role
+from refund_desk.core.permissions import Perm, has_perm
 from refund_desk.partners.choices import PartnerKind
 from refund_desk.partners.models import Partner, WebhookSubscription, new_secret
 
@@ -33,8 +33,8 @@ KNOWN_EVENTS = (
 
 
 def _require_supervisor(actor: Actor) -> None:
-    """Managing subscriptions and partners is for supervisors (system actors: CLI, demo, migrations)."""
-    if actor.user is not None and not has_role(actor.user, Role.SUPERVISOR):
+    """Managing subscriptions and partners needs `partners.manage` (system actors: CLI, demo, migrations)."""
+    if actor.user is not None and not has_perm(actor.user, Perm.PARTNERS_MANAGE):
         raise PermissionDenied("only a supervisor can manage webhooks and partners")
 
 

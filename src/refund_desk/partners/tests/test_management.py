@@ -15,8 +15,10 @@ from django.test import Client
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import SellerAccount
 from refund_desk.cases.tests.factories import make_user
+from refund_desk.core.changes import change_confirm
 from refund_desk.core.crypto import decrypt
 from refund_desk.core.errors import PermissionDenied, ValidationFailed
+from refund_desk.core.models import ChangeRequest, ChangeStatus
 from refund_desk.core.roles import Role
 from refund_desk.demo import live
 from refund_desk.partners import services
@@ -153,11 +155,22 @@ def test_payment_settings_thresholds_per_currency(supervisor: AbstractUser, acco
     )
     assert response.status_code == 302
     row = AccountPaymentSettings.objects.get(account=account, currency="EUR")
-    assert row.approval_threshold == Decimal("300.50") and row.debtor_iban == "DE89370400440532013000"
-    assert payment_selectors.approval_threshold(account_id=account.pk, currency="EUR") == Decimal("300.50")
-    client.post(f"/payments/settings/{account.pk}/", {"currency": "EUR", "approval_threshold": "-1"})
+    # The bank account is saved now; a threshold above the one in force (250 EUR) waits for four eyes.
+    assert row.approval_threshold == Decimal("250.00") and row.debtor_iban == "DE89370400440532013000"
+    change = ChangeRequest.objects.get(status=ChangeStatus.PENDING)
+    assert change.kind == "payments.approval_threshold" and change.requested_by == supervisor
+    with pytest.raises(PermissionDenied):
+        change_confirm(change=change, actor=Actor.for_user(supervisor))
+    change_confirm(change=change, actor=Actor.for_user(make_user("second-sup", [Role.SUPERVISOR])))
     row.refresh_from_db()
     assert row.approval_threshold == Decimal("300.50")
+    assert payment_selectors.approval_threshold(account_id=account.pk, currency="EUR") == Decimal("300.50")
+    client.post(f"/payments/settings/{account.pk}/", {"currency": "EUR", "approval_threshold": "100"})
+    row.refresh_from_db()
+    assert row.approval_threshold == Decimal("100.00")  # stricter: at once
+    client.post(f"/payments/settings/{account.pk}/", {"currency": "EUR", "approval_threshold": "-1"})
+    row.refresh_from_db()
+    assert row.approval_threshold == Decimal("100.00")
 
 
 def test_demo_prepare_sets_thresholds_idempotently(account: SellerAccount) -> None:

@@ -22,6 +22,8 @@ from refund_desk.payments.services.refunds import (
     refund_order_approve,
     refund_order_create,
     refund_order_decline,
+    refund_outside_record,
+    refund_paid,
 )
 from refund_desk.payments.services.settings import payment_settings_set
 from refund_desk.payments.services.transfers import (
@@ -47,6 +49,8 @@ __all__ = [
     "refund_order_approve",
     "refund_order_create",
     "refund_order_decline",
+    "refund_outside_record",
+    "refund_paid",
     "refund_payload",
     "refund_reconcile",
     "refunds_reconcile_all",

@@ -8,8 +8,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from refund_desk.cases.access import require_account
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import RefundCase, SellerAccount
+from refund_desk.core.permissions import Perm, require
 from refund_desk.partners.services import webhook_event_emit
 from refund_desk.payments.choices import AlertKind
 from refund_desk.payments.models import Alert
@@ -53,6 +55,8 @@ def alert_raise(
 
 @transaction.atomic
 def alert_resolve(*, alert: Alert, actor: Actor) -> Alert:
+    require(actor, Perm.ALERTS_RESOLVE)
+    require_account(actor, alert.account_id)
     locked = Alert.objects.select_for_update().get(pk=alert.pk)
     if locked.resolved_at is None:
         locked.resolved_at = timezone.now()

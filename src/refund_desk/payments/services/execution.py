@@ -33,7 +33,7 @@ from refund_desk.payments.models import OutboxMessage, RefundOrder
 from refund_desk.payments.services.alerts import alert_raise
 from refund_desk.payments.services.claims import commission_claims_plan
 from refund_desk.payments.services.ledger import refund_release
-from refund_desk.payments.services.refunds import SYSTEM, refund_emit
+from refund_desk.payments.services.refunds import SYSTEM, refund_emit, refund_paid
 
 logger = logging.getLogger("refund_desk.payments")
 
@@ -179,13 +179,7 @@ def _apply_allegro_state(refund: RefundOrder, remote: GatewayRefund, now: dateti
         return
     case = refund.case
     if refund.status == RefundStatus.SUCCESS:
-        case_move_if_allowed(
-            case=case,
-            to=CaseStatus.REFUNDED,
-            actor=SYSTEM,
-            reason=f"Allegro paid {refund.total:.2f} {refund.currency}",
-            payload={"refundOrder": refund.pk},
-        )
+        refund_paid(refund, f"Allegro paid {refund.total:.2f} {refund.currency}", now=now)
         refund_emit(refund, "refund.succeeded")
         _after_success(refund)
     elif refund.status in (RefundStatus.CANCELED, RefundStatus.FAILED):

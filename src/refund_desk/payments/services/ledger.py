@@ -109,6 +109,12 @@ def ledger_hold(case: RefundCase, planned: Sequence[PlannedLine], delivery: Deci
         raise OverRefund("the database refused this refund: it would pay back more than was paid") from exc
 
 
+def line_refundable(line: OrderLineItem) -> Decimal:
+    """What is left to refund on an order line (paid, less what refunds hold)."""
+    ledger = _ledger_for_line(line)
+    return max(Decimal(0), ledger.paid_amount - ledger.held_amount)
+
+
 def refund_release(refund: RefundOrder) -> None:
     """Give a refund's amounts back to the ledgers (it failed, was canceled or declined)."""
     planned = [

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from refund_desk.cases.access import require_account
 from refund_desk.cases.actors import Actor
-from refund_desk.cases.choices import ActorType, CaseStatus, EventType
+from refund_desk.cases.choices import ActorType, CaseKind, CaseStatus, EventType
 from refund_desk.cases.models import RefundCase
 from refund_desk.cases.services import case_move_if_allowed, event_append
 from refund_desk.core.effects import run_after_commit
 from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.money import CENT
-from refund_desk.core.roles import Role, has_role
+from refund_desk.core.permissions import Perm, has_perm, require
 from refund_desk.partners.services import webhook_event_emit
 from refund_desk.payments.choices import (
     HOLDING_STATUSES,
@@ -34,7 +36,7 @@ from refund_desk.payments.models import (
     RefundOrderLine,
 )
 from refund_desk.payments.selectors import approval_threshold
-from refund_desk.payments.services.ledger import PlannedLine, ledger_hold, refund_release
+from refund_desk.payments.services.ledger import PlannedLine, ledger_hold, line_refundable, refund_release
 from refund_desk.policy.engine import Decision, Evaluation
 from refund_desk.policy.selectors import case_evaluation
 
@@ -152,6 +154,44 @@ def _bank_account(case: RefundCase) -> dict[str, str]:
     }
 
 
+OPEN_REFUND_STATUSES = frozenset(
+    {RefundStatus.AWAITING_APPROVAL, RefundStatus.PLANNED, RefundStatus.SUBMITTED, RefundStatus.MANUAL}
+)
+
+
+def refund_paid(refund: RefundOrder, reason: str, *, now: Any = None) -> None:
+    """A refund is paid (Allegro said SUCCESS, a bank transfer or an outside payment was confirmed):
+    record it, and mark the case refunded once none of its refunds is still open."""
+    moment = now or timezone.now()
+    if refund.status != RefundStatus.SUCCESS:
+        refund.status = RefundStatus.SUCCESS
+        refund.finished_at = refund.updated_at = moment
+        refund.next_check_at = None
+        refund.save(update_fields=["status", "finished_at", "updated_at", "next_check_at"])
+    others_open = (
+        RefundOrder.objects.filter(case_id=refund.case_id, status__in=OPEN_REFUND_STATUSES)
+        .exclude(pk=refund.pk)
+        .exists()
+    )
+    if others_open:
+        event_append(
+            case=refund.case,
+            type=EventType.NOTE,
+            actor=SYSTEM,
+            reason=f"{reason}; another refund of the case is still open",
+            payload={"refundOrder": refund.pk},
+        )
+        return
+    # An outside payment confirmed on an approved case skips "pending": there is nothing to wait for.
+    case_move_if_allowed(
+        case=refund.case,
+        to=CaseStatus.REFUNDED,
+        actor=SYSTEM,
+        reason=reason,
+        payload={"refundOrder": refund.pk},
+    )
+
+
 def _queue_outbox(refund: RefundOrder) -> None:
     OutboxMessage.objects.get_or_create(kind=OutboxKind.REFUND_INITIATE, refund_order=refund)
     run_after_commit("payments.refund_execute", refund.pk)
@@ -197,8 +237,8 @@ def refund_order_create(
     )
     if locked.status != CaseStatus.APPROVED:
         raise IllegalTransition(f"only an approved case can be refunded; this one is {locked.status}")
-    if actor.type == ActorType.USER and not has_role(actor.user, Role.AGENT):
-        raise PermissionDenied("refunding needs the agent role")
+    require(actor, Perm.REFUND_REQUEST)
+    require_account(actor, locked.account_id)
     if RefundOrder.objects.filter(case=locked, status__in=HOLDING_STATUSES - {RefundStatus.SUCCESS}).exists():
         raise IllegalTransition("this case already has a refund in progress")
     engine = _engine_refund(locked, evaluation)
@@ -307,8 +347,9 @@ def refund_order_approve(*, refund: RefundOrder, actor: Actor) -> RefundOrder:
         .select_related("case", "account", "order")
         .get(pk=refund.pk)
     )
-    if actor.type != ActorType.USER or not has_role(actor.user, Role.SUPERVISOR):
-        raise PermissionDenied("approving a refund needs the supervisor role")
+    if actor.type != ActorType.USER or not has_perm(actor.user, Perm.REFUND_APPROVE):
+        raise PermissionDenied("approving a refund needs a supervisor")
+    require_account(actor, locked.account_id)
     if locked.requested_by_id is not None and locked.requested_by_id == actor.user.pk:
         raise PermissionDenied("the person who requested a refund cannot approve it")
     if not locked.can_be_approved():
@@ -325,7 +366,10 @@ def refund_order_approve(*, refund: RefundOrder, actor: Actor) -> RefundOrder:
         payload={"refundOrder": locked.pk},
     )
     refund_emit(locked, "refund.approved")
-    _release_to_payment(locked)
+    if locked.method == RefundMethod.OUTSIDE:
+        refund_paid(locked, f"refund of {locked.total:.2f} {locked.currency} paid outside the desk confirmed")
+    else:
+        _release_to_payment(locked)
     return locked
 
 
@@ -333,8 +377,9 @@ def refund_order_approve(*, refund: RefundOrder, actor: Actor) -> RefundOrder:
 def refund_order_decline(*, refund: RefundOrder, actor: Actor, reason: str) -> RefundOrder:
     """A supervisor refuses a refund waiting for approval; its amounts are released."""
     locked = RefundOrder.objects.select_for_update(of=("self",)).select_related("case").get(pk=refund.pk)
-    if actor.type != ActorType.USER or not has_role(actor.user, Role.SUPERVISOR):
-        raise PermissionDenied("declining a refund needs the supervisor role")
+    if actor.type != ActorType.USER or not has_perm(actor.user, Perm.REFUND_APPROVE):
+        raise PermissionDenied("declining a refund needs a supervisor")
+    require_account(actor, locked.account_id)
     if locked.requested_by_id is not None and locked.requested_by_id == actor.user.pk:
         raise PermissionDenied("the person who requested a refund cannot decide on it")
     if not locked.can_be_approved():
@@ -355,3 +400,87 @@ def refund_order_decline(*, refund: RefundOrder, actor: Actor, reason: str) -> R
     )
     refund_emit(locked, "refund.declined")
     return locked
+
+
+@transaction.atomic
+def refund_outside_record(
+    *, case: RefundCase, amount: Decimal, paid_at: datetime, reference: str, actor: Actor, note: str = ""
+) -> RefundOrder:
+    """Record a refund paid outside the desk (a transfer from the seller's bank, cash at a shop).
+
+    It is held against what was paid for the case's items and counts only once a second person confirms
+    it on the approvals page; then the case is refunded. Nothing is sent to Allegro.
+    """
+    require(actor, Perm.REFUND_REQUEST)
+    require_account(actor, case.account_id)
+    locked = (
+        RefundCase.objects.select_for_update(of=("self",)).select_related("order", "account").get(pk=case.pk)
+    )
+    errors: list[tuple[str, str]] = []
+    if locked.status != CaseStatus.APPROVED:
+        errors.append(("case", f"only an approved case can be refunded; this one is {locked.status}"))
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+        errors.append(("amount", "must be more than zero, with at most two decimals"))
+    reference = reference.strip()
+    if not reference or len(reference) > 100:
+        errors.append(("reference", "give the payment's reference (1 to 100 characters)"))
+    if paid_at > timezone.now():
+        errors.append(("paid_at", "cannot be in the future"))
+    if errors:
+        raise ValidationFailed(errors)
+    if RefundOrder.objects.filter(case=locked, status__in=OPEN_REFUND_STATUSES).exists():
+        raise IllegalTransition("this case already has a refund in progress")
+    planned: list[PlannedLine] = []
+    left = amount
+    for item in locked.items.select_related("line_item").order_by("pk"):
+        take = min(left, line_refundable(item.line_item), item.line_item.unit_price * item.quantity)
+        if take > 0 and all(p.line.pk != item.line_item.pk for p in planned):
+            planned.append(PlannedLine(item.line_item, LineType.AMOUNT, None, take.quantize(CENT)))
+            left -= take
+    if left > 0:
+        raise ValidationFailed(
+            [
+                (
+                    "amount",
+                    f"{amount:.2f} {locked.currency} is more than is left to refund on this case's items",
+                )
+            ]
+        )
+    ledger_hold(locked, planned, Decimal("0.00"), 1)
+    now = timezone.now()
+    refund = RefundOrder.objects.create(
+        case=locked,
+        order=locked.order,
+        account=locked.account,
+        method=RefundMethod.OUTSIDE,
+        status=RefundStatus.AWAITING_APPROVAL,
+        reason=RefundReason.COMPLAINT if locked.kind == CaseKind.COMPLAINT else RefundReason.REFUND,
+        currency=locked.currency,
+        lines_total=amount,
+        delivery_amount=Decimal("0.00"),
+        total=amount,
+        overrides_engine=True,
+        override_reason=note.strip() or f"paid outside the desk: {reference}",
+        approval_reasons=[ApprovalReason.PAID_OUTSIDE],
+        requested_by=actor.user,
+        requested_by_label=actor.label,
+        paid_outside_at=paid_at,
+        outside_reference=reference,
+        created_at=now,
+        updated_at=now,
+    )
+    RefundOrderLine.objects.bulk_create(
+        RefundOrderLine(refund_order=refund, line_item=p.line, type=p.type, quantity=None, amount=p.amount)
+        for p in planned
+    )
+    event_append(
+        case=locked,
+        type=EventType.DECISION,
+        actor=actor,
+        reason=f"refund of {amount:.2f} {locked.currency} paid outside the desk recorded ({reference}); "
+        "a second person confirms it",
+        payload={"refundOrder": refund.pk, "reference": reference, "paidAt": paid_at.isoformat()},
+    )
+    refund_emit(refund, "refund.created")
+    refund_emit(refund, "refund.approval_requested")
+    return refund

@@ -5,22 +5,28 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
 
+from refund_desk.cases.access import require_account as _require_account
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import Currency
 from refund_desk.cases.models import SellerAccount
+from refund_desk.core.audit import audit_record
+from refund_desk.core.changes import change_request
 from refund_desk.core.errors import PermissionDenied, ValidationFailed
+from refund_desk.core.models import ChangeRequest
 from refund_desk.core.money import CENT
-from refund_desk.core.roles import Role, has_role
+from refund_desk.core.permissions import Perm, has_perm
 from refund_desk.payments.models import AccountPaymentSettings
+from refund_desk.payments.selectors import approval_threshold as approval_threshold_in_force
 
 logger = logging.getLogger("refund_desk.payments")
 
 
 def _require_supervisor(actor: Actor) -> None:
-    if actor.user is not None and not has_role(actor.user, Role.SUPERVISOR):
+    if actor.user is not None and not has_perm(actor.user, Perm.PAYMENT_SETTINGS_CHANGE):
         raise PermissionDenied("only a supervisor can change payment settings")
 
 
@@ -51,11 +57,26 @@ def payment_settings_set(
         errors.append(("debtor_iban", "not an IBAN"))
     if errors:
         raise ValidationFailed(errors)
+    _require_account(actor, account.pk)
+    in_force = approval_threshold_in_force(account_id=account.pk, currency=currency)
     row, created = AccountPaymentSettings.objects.select_for_update().get_or_create(
-        account=account, currency=currency, defaults={"approval_threshold": threshold}
+        account=account, currency=currency, defaults={"approval_threshold": in_force}
     )
-    before = row.approval_threshold
-    row.approval_threshold = threshold
+    before = _settings_state(row)
+    # Four eyes: a higher threshold lets more refunds out without a second look, so a second person
+    # confirms it; a lower one (stricter) applies now.
+    raising = actor.user is not None and threshold > in_force
+    if raising:
+        change_request(
+            kind=THRESHOLD_CHANGE,
+            account_id=account.pk,
+            summary=f"{account}: approval needed above {threshold} {currency} (now {in_force})",
+            before={"currency": currency, "approval_threshold": str(in_force)},
+            after={"currency": currency, "approval_threshold": str(threshold)},
+            actor=actor,
+        )
+    else:
+        row.approval_threshold = threshold
     if debtor_name is not None:
         row.debtor_name = debtor_name.strip()
     if debtor_iban is not None:
@@ -63,12 +84,40 @@ def payment_settings_set(
     if debtor_bic is not None:
         row.debtor_bic = debtor_bic.strip().upper()
     row.save()
-    logger.info(
-        "payment settings %s %s: threshold %s -> %s by %s",
-        account,
-        currency,
-        "new" if created else before,
-        threshold,
-        actor.label,
+    audit_record(
+        actor=actor,
+        action="payment_settings.changed",
+        object_type="AccountPaymentSettings",
+        object_id=row.pk,
+        summary=f"{account} {currency}: payment settings saved"
+        + (f"; threshold {threshold} waits for a second person" if raising else ""),
+        before=None if created else before,
+        after=_settings_state(row),
+        account_id=account.pk,
     )
+    logger.info("payment settings %s %s saved by %s", account, currency, actor.label)
     return row
+
+
+THRESHOLD_CHANGE = "payments.approval_threshold"
+
+
+def _settings_state(row: AccountPaymentSettings) -> dict[str, str]:
+    return {
+        "approval_threshold": str(row.approval_threshold),
+        "debtor_name": row.debtor_name,
+        "debtor_iban": row.debtor_iban,
+        "debtor_bic": row.debtor_bic,
+    }
+
+
+def threshold_change_apply(change: ChangeRequest, actor: Any) -> None:
+    """Apply a confirmed higher approval threshold."""
+    currency = change.after["currency"]
+    row, _ = AccountPaymentSettings.objects.select_for_update().get_or_create(
+        account_id=change.account_id,
+        currency=currency,
+        defaults={"approval_threshold": Decimal(change.after["approval_threshold"])},
+    )
+    row.approval_threshold = Decimal(change.after["approval_threshold"])
+    row.save(update_fields=["approval_threshold"])

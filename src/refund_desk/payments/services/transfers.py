@@ -14,16 +14,17 @@ from xml.etree import ElementTree as ET
 from django.db import transaction
 from django.utils import timezone
 
+from refund_desk.cases.access import require_account
 from refund_desk.cases.actors import Actor
-from refund_desk.cases.choices import ActorType, CaseStatus, EventType
+from refund_desk.cases.choices import EventType
 from refund_desk.cases.models import SellerAccount
-from refund_desk.cases.services import case_move_if_allowed, event_append
+from refund_desk.cases.services import event_append
 from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
-from refund_desk.core.roles import Role, has_role
+from refund_desk.core.permissions import Perm, require
 from refund_desk.payments.choices import RefundMethod, RefundStatus, TransferFormat
 from refund_desk.payments.models import AccountPaymentSettings, RefundOrder, TransferBatch
 from refund_desk.payments.services.claims import commission_claims_plan
-from refund_desk.payments.services.refunds import SYSTEM, refund_emit
+from refund_desk.payments.services.refunds import refund_emit, refund_paid
 
 PAIN_001 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
 CSV_HEADER = ["reference", "beneficiary", "account", "swift", "amount", "currency", "title"]
@@ -111,6 +112,8 @@ def _csv(refunds: list[RefundOrder]) -> str:
 @transaction.atomic
 def transfer_batch_export(*, account: SellerAccount, currency: str, actor: Actor) -> TransferBatch | None:
     """Put every manual refund of the account and currency not yet exported into one bank file."""
+    require(actor, Perm.TRANSFERS_EXPORT)
+    require_account(actor, account.pk)
     refunds = list(
         RefundOrder.objects.select_for_update(of=("self",))
         .select_related("case", "order")
@@ -144,6 +147,7 @@ def transfer_batch_export(*, account: SellerAccount, currency: str, actor: Actor
         file_name=name,
         content=content,
         total=sum((r.total for r in refunds), Decimal(0)),
+        created_by=actor.user,
         created_by_label=actor.label,
     )
     RefundOrder.objects.filter(pk__in=[r.pk for r in refunds]).update(transfer_batch=batch, updated_at=now)
@@ -160,9 +164,9 @@ def transfer_batch_export(*, account: SellerAccount, currency: str, actor: Actor
 
 @transaction.atomic
 def refund_manual_confirm(*, refund: RefundOrder, actor: Actor) -> RefundOrder:
-    """The bank transfer to the buyer was made: the refund is paid."""
-    if actor.type == ActorType.USER and not has_role(actor.user, Role.AGENT):
-        raise PermissionDenied("confirming a transfer needs the agent role")
+    """The bank transfer to the buyer was made: the refund is paid (by someone other than who requested it)."""
+    require(actor, Perm.TRANSFERS_CONFIRM)
+    require_account(actor, refund.account_id)
     locked = (
         RefundOrder.objects.select_for_update(of=("self",))
         .select_related("case", "order", "account")
@@ -170,17 +174,9 @@ def refund_manual_confirm(*, refund: RefundOrder, actor: Actor) -> RefundOrder:
     )
     if locked.status != RefundStatus.MANUAL:
         raise IllegalTransition(f"a refund in status {locked.status} is not waiting for a bank transfer")
-    now = timezone.now()
-    locked.status = RefundStatus.SUCCESS
-    locked.finished_at = locked.updated_at = now
-    locked.save(update_fields=["status", "finished_at", "updated_at"])
-    case_move_if_allowed(
-        case=locked.case,
-        to=CaseStatus.REFUNDED,
-        actor=SYSTEM,
-        reason=f"bank transfer of {locked.total:.2f} {locked.currency} confirmed by {actor.label}",
-        payload={"refundOrder": locked.pk},
-    )
+    if actor.user is not None and locked.requested_by_id == actor.user.pk:
+        raise PermissionDenied("the person who requested a refund cannot confirm its payment")
+    refund_paid(locked, f"bank transfer of {locked.total:.2f} {locked.currency} confirmed by {actor.label}")
     refund_emit(locked, "refund.succeeded")
     commission_claims_plan(refund=locked)
     return locked
@@ -188,13 +184,18 @@ def refund_manual_confirm(*, refund: RefundOrder, actor: Actor) -> RefundOrder:
 
 @transaction.atomic
 def transfer_batch_confirm(*, batch: TransferBatch, actor: Actor) -> TransferBatch:
-    """Every transfer in the file was executed by the bank."""
+    """Every transfer in the file was executed by the bank: confirmed by someone other than who exported it."""
+    require(actor, Perm.TRANSFERS_CONFIRM)
+    require_account(actor, batch.account_id)
     locked = TransferBatch.objects.select_for_update().get(pk=batch.pk)
     if locked.confirmed_at is not None:
         return locked
+    if actor.user is not None and locked.created_by_id == actor.user.pk:
+        raise PermissionDenied("the person who exported a transfer file cannot confirm it: four eyes")
     for refund in locked.refund_orders.filter(status=RefundStatus.MANUAL).order_by("pk"):
         refund_manual_confirm(refund=refund, actor=actor)
     locked.confirmed_at = timezone.now()
+    locked.confirmed_by = actor.user
     locked.confirmed_by_label = actor.label
-    locked.save(update_fields=["confirmed_at", "confirmed_by_label"])
+    locked.save(update_fields=["confirmed_at", "confirmed_by", "confirmed_by_label"])
     return locked

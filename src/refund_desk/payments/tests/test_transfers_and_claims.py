@@ -6,16 +6,27 @@ from datetime import timedelta
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 
+import pytest
 from django.contrib.auth.models import AbstractUser
 from django.core.management import call_command
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import RefundCase, SellerAccount
 from refund_desk.cases.services import case_transition
+from refund_desk.cases.tests.factories import make_user
+from refund_desk.core.errors import PermissionDenied
+from refund_desk.core.roles import Role
 from refund_desk.payments import selectors, services
 from refund_desk.payments.choices import ClaimStatus, RefundMethod, RefundStatus
-from refund_desk.payments.models import AccountPaymentSettings, CommissionClaim, OutboxMessage, RefundOrder
+from refund_desk.payments.models import (
+    AccountPaymentSettings,
+    CommissionClaim,
+    OutboxMessage,
+    RefundOrder,
+    TransferBatch,
+)
 from refund_desk.payments.services.refunds import LineSpec
 from refund_desk.payments.tests.conftest import SYSTEM, ingest
 from refund_desk.payments.tests.fakes import FakeGateway
@@ -24,7 +35,7 @@ from refund_desk.policy.tests.builders import customer_return, order
 
 
 def test_cash_on_delivery_is_paid_by_bank_transfer(
-    cod_case: RefundCase, agent: AbstractUser, tmp_path: object
+    cod_case: RefundCase, agent: AbstractUser, supervisor: AbstractUser, tmp_path: object
 ) -> None:
     refund = services.refund_order_create(case=cod_case, actor=Actor.for_user(agent))
     assert (refund.method, refund.status) == (RefundMethod.BANK_TRANSFER, RefundStatus.MANUAL)
@@ -38,9 +49,32 @@ def test_cash_on_delivery_is_paid_by_bank_transfer(
     assert "Jan Kowalski;61109010140000071219812874;;212.99;PLN" in lines[1]
     assert services.transfer_batch_export(account=cod_case.account, currency="PLN", actor=SYSTEM) is None
 
-    services.transfer_batch_confirm(batch=batch, actor=Actor.for_user(agent))
+    with pytest.raises(PermissionDenied, match=r"transfers\.confirm"):  # an agent may not confirm payments
+        services.transfer_batch_confirm(batch=batch, actor=Actor.for_user(agent))
+    services.transfer_batch_confirm(batch=batch, actor=Actor.for_user(supervisor))
     refund.refresh_from_db()
     assert refund.status == RefundStatus.SUCCESS
+    assert RefundCase.objects.get(pk=cod_case.pk).status == "REFUNDED"
+
+
+def test_who_exported_a_transfer_file_cannot_confirm_it(
+    cod_case: RefundCase, supervisor: AbstractUser
+) -> None:
+    """Four eyes on bank transfers: exporting and confirming are two different people (and the database
+    refuses one row naming the same person twice)."""
+    exporter = Actor.for_user(supervisor)
+    services.refund_order_create(case=cod_case, actor=Actor.for_user(make_user("agent-cod", [Role.AGENT])))
+    batch = services.transfer_batch_export(account=cod_case.account, currency="PLN", actor=exporter)
+    assert batch is not None and batch.created_by == supervisor
+    with pytest.raises(PermissionDenied, match="four eyes"):
+        services.transfer_batch_confirm(batch=batch, actor=exporter)
+    batch.refresh_from_db()
+    assert batch.confirmed_at is None
+    assert RefundOrder.objects.get(case=cod_case).status == RefundStatus.MANUAL
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TransferBatch.objects.filter(pk=batch.pk).update(confirmed_by=supervisor)
+    second = Actor.for_user(make_user("second-sup", [Role.SUPERVISOR]))
+    services.transfer_batch_confirm(batch=batch, actor=second)
     assert RefundCase.objects.get(pk=cod_case.pk).status == "REFUNDED"
 
 

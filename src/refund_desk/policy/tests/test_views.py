@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
 
-from refund_desk.cases.models import RefundCase, SellerAccount
+from refund_desk.cases.models import AccountMembership, RefundCase, SellerAccount
 from refund_desk.policy.forms import yaml_fingerprint
 from refund_desk.policy.models import PolicyVersion
 
@@ -17,6 +17,7 @@ YAML = "name: Longer\nwithdrawal:\n  periodDays: 30\n"
 
 def login(client: Client, role: str | None) -> User:
     user = User.objects.create_user(username=f"u-{role}", password="pw-123456789")
+    AccountMembership.objects.create(user=user, account=None)
     if role:
         user.groups.add(Group.objects.get_or_create(name=role)[0])
     client.force_login(user)
