@@ -30,6 +30,7 @@ from refund_desk.ai.risk.features import (
     feature_vector,
     features_from_json,
 )
+from refund_desk.cases.access import accounts_visible, scoped
 from refund_desk.cases.choices import ActorType, CaseStatus, EventType
 from refund_desk.cases.models import CaseEvent, RefundCase, SellerAccount
 from refund_desk.policy.selectors import FACTS_KEY
@@ -55,11 +56,11 @@ class AccountAutomationRow:
     updated_at: datetime | None
 
 
-def automation_overview() -> list[AccountAutomationRow]:
+def automation_overview(*, viewer: Any) -> list[AccountAutomationRow]:
     """Every seller account with its automation mode and threshold (off / model default when never set)."""
     settings_by_account = {row.account_id: row for row in AccountAutomation.objects.all()}
     rows = []
-    for account in SellerAccount.objects.order_by("name"):
+    for account in accounts_visible(viewer):
         row = settings_by_account.get(account.pk)
         rows.append(
             AccountAutomationRow(
@@ -240,9 +241,14 @@ class AgreementReport:
         }
 
 
-def shadow_agreement(*, account_id: int | None = None, since: datetime | None = None) -> AgreementReport:
-    """Agreement of shadow-mode reviews with people's later decisions (stamped by `review_outcomes_record`)."""
+def shadow_agreement(
+    *, account_id: int | None = None, since: datetime | None = None, viewer: Any = None
+) -> AgreementReport:
+    """Agreement of shadow-mode reviews with people's later decisions (stamped by `review_outcomes_record`),
+    over the accounts `viewer` works for (every account when no viewer is given: the CLI)."""
     rows = RiskReview.objects.filter(mode=AutomationMode.SHADOW)
+    if viewer is not None:
+        rows = scoped(rows, viewer, field="case__account")
     if account_id is not None:
         rows = rows.filter(case__account_id=account_id)
     if since is not None:

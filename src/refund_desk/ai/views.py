@@ -18,8 +18,9 @@ from refund_desk.ai.forms import AutomationForm, CommentCorrectionForm
 from refund_desk.ai.panels import review_panel
 from refund_desk.ai.risk import model as risk_model
 from refund_desk.ai.risk import training
+from refund_desk.cases.access import accounts_visible, scoped
 from refund_desk.cases.actors import Actor
-from refund_desk.cases.models import RefundCase, SellerAccount
+from refund_desk.cases.models import RefundCase
 from refund_desk.core.errors import PermissionDenied as RoleDenied
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.core.permissions import Perm, has_perm, permission_required
@@ -35,12 +36,12 @@ def _index_context(request: HttpRequest, errors: dict[int, AutomationForm] | Non
             "form": errors.get(row.account.pk)
             or AutomationForm(initial={"mode": row.mode, "risk_threshold": row.risk_threshold}),
         }
-        for row in selectors.automation_overview()
+        for row in selectors.automation_overview(viewer=request.user)
     ]
     return {
         "card": card,
         "versions": training.versions_with_cards(),
-        "agreement": selectors.shadow_agreement(),
+        "agreement": selectors.shadow_agreement(viewer=request.user),
         "accounts": accounts,
         "can_change": has_perm(request.user, Perm.AUTOMATION_CHANGE),
         "changes": selectors.automation_changes(),
@@ -56,7 +57,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_POST
 def automation_set(request: HttpRequest, account_id: int) -> HttpResponse:
     """A supervisor sets an account's mode and threshold; auditors and agents may not."""
-    account = get_object_or_404(SellerAccount, pk=account_id)
+    account = get_object_or_404(accounts_visible(request.user), pk=account_id)
     form = AutomationForm(request.POST)
     if form.is_valid():
         try:
@@ -78,7 +79,7 @@ def automation_set(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @permission_required(Perm.AUTOMATION_READ)
 def shadow(request: HttpRequest) -> HttpResponse:
-    report = selectors.shadow_agreement()
+    report = selectors.shadow_agreement(viewer=request.user)
     return render(
         request,
         "ai/shadow.html",
@@ -111,7 +112,7 @@ def _back_to_case(case_id: int) -> HttpResponse:
 def _read_only(request: HttpRequest, case_id: int) -> HttpResponse:
     message = _("Your role can read cases but not change them.")
     if getattr(request, "htmx", False):
-        case = get_object_or_404(RefundCase, pk=case_id)
+        case = get_object_or_404(scoped(RefundCase.objects.all(), request.user), pk=case_id)
         return _review_fragment(request, case, status=403, error=message)
     return HttpResponse(message, status=403, content_type="text/plain; charset=utf-8")
 
@@ -124,7 +125,7 @@ def case_comment_correct(request: HttpRequest, case_id: int) -> HttpResponse:
     htmx gets the re-rendered AI review fragment (422 with field errors); a plain form post is redirected
     back to the case page with a message.
     """
-    case = get_object_or_404(RefundCase, pk=case_id)
+    case = get_object_or_404(scoped(RefundCase.objects.all(), request.user), pk=case_id)
     form = CommentCorrectionForm(request.POST)
     if form.is_valid():
         try:

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from refund_desk.ai import services
 from refund_desk.ai.choices import REASONS, TEXT_FLAGS
 from refund_desk.api.views import CASE_ID, JSON, ProblemAPIView, problem_responses
+from refund_desk.cases.access import scoped
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import RefundCase
 from refund_desk.core.permissions import Perm
@@ -52,7 +53,7 @@ class CaseCommentLabelView(ProblemAPIView):
     def post(self, request: Request, case_id: int) -> Response:
         body = CommentCorrectionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        case = RefundCase.objects.filter(pk=case_id).first()
+        case = scoped(RefundCase.objects.all(), request.user).filter(pk=case_id).first()
         if case is None:
             raise exceptions.NotFound(f"No case with id {case_id}.")
         label = services.case_comment_correct(

@@ -29,7 +29,7 @@ def _outcome_message(inspection: Inspection) -> str:
 @permission_required(Perm.CASE_READ, write=Perm.INSPECTION_RECORD)
 def inspect(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or request.POST.get("q") or "").strip()
-    case, parcel = case_find_for_inspection(query=query)
+    case, parcel = case_find_for_inspection(query=query, viewer=request.user)
     if request.method == "POST" and case is not None:
         findings = [
             ItemFinding(

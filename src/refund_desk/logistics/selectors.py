@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 
+from refund_desk.cases.access import scoped
 from refund_desk.cases.models import RefundCase
 from refund_desk.logistics.models import Parcel
 
 
-def case_find_for_inspection(*, query: str) -> tuple[RefundCase | None, Parcel | None]:
-    """The case a warehouse is holding: by return waybill, else by return reference or Allegro id."""
+def case_find_for_inspection(*, query: str, viewer: Any = None) -> tuple[RefundCase | None, Parcel | None]:
+    """The case a warehouse is holding: by return waybill, else by return reference or Allegro id; for a
+    person (`viewer`) only among the accounts they work for."""
     query = query.strip()
     if not query:
         return None, None
-    parcel = (
-        Parcel.objects.select_related("case").filter(waybill__iexact=query).order_by("-created_at").first()
+    parcels = (
+        Parcel.objects.all() if viewer is None else scoped(Parcel.objects.all(), viewer, "case__account")
     )
+    parcel = parcels.select_related("case").filter(waybill__iexact=query).order_by("-created_at").first()
     if parcel is not None:
         return parcel.case, parcel
-    case = (
-        RefundCase.objects.filter(Q(reference__iexact=query) | Q(external_id=query))
-        .order_by("-opened_at")
-        .first()
-    )
+    cases = RefundCase.objects.all() if viewer is None else scoped(RefundCase.objects.all(), viewer)
+    case = cases.filter(Q(reference__iexact=query) | Q(external_id=query)).order_by("-opened_at").first()
     return case, None
 
 

@@ -17,12 +17,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from refund_desk.cases.access import require_account
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseStatus, EventType
 from refund_desk.cases.models import CaseItem, RefundCase
 from refund_desk.cases.services import case_move_if_allowed, event_append
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.core.money import CENT
+from refund_desk.core.permissions import Perm, require
 from refund_desk.core.ports import GatewayError
 from refund_desk.logistics.choices import (
     NOT_YET_DISPATCHED,
@@ -184,6 +186,8 @@ def parcels_check_stale(*, now: datetime | None = None) -> int:
 @transaction.atomic
 def parcel_report_issue(*, parcel: Parcel, kind: IssueKind, actor: Actor, description: str = "") -> Any:
     """Record a lost/returned/damaged parcel as an issue with its carrier."""
+    require(actor, Perm.PARCEL_ISSUE_RECORD)
+    require_account(actor, parcel.case.account_id)
     issue = partner_issue_record(
         partner=partner_for_carrier(carrier_id=parcel.carrier_id),
         kind=kind,
@@ -264,6 +268,8 @@ def inspection_record(
     """Record what came back: the case's goods are back (RETURN_RECEIVED). Anything not OK sends the case
     to a person with the suggested deduction and the matching Allegro rejection code; what follows an
     all-OK inspection (approving and paying) is `workflows.inspection.inspection_receive`'s."""
+    require(actor, Perm.INSPECTION_RECORD)
+    require_account(actor, case.account_id)
     locked = RefundCase.objects.select_for_update().get(pk=case.pk)
     items = {item.pk: item for item in locked.items.select_related("line_item")}
     errors: list[tuple[str, str]] = []

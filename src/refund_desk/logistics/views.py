@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from refund_desk.cases.access import scoped
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import RefundCase
 from refund_desk.core.errors import DomainError
@@ -25,7 +26,9 @@ def _next(request: HttpRequest) -> str:
 @permission_required(Perm.PARCEL_ISSUE_RECORD)
 @require_POST
 def parcel_issue(request: HttpRequest, parcel_id: int) -> HttpResponse:
-    parcel = get_object_or_404(Parcel, pk=parcel_id)
+    parcel = get_object_or_404(
+        scoped(Parcel.objects.all(), request.user, field="case__account"), pk=parcel_id
+    )
     try:
         kind = IssueKind(request.POST.get("kind", ""))
         services.parcel_report_issue(
@@ -43,7 +46,7 @@ def parcel_issue(request: HttpRequest, parcel_id: int) -> HttpResponse:
 @permission_required(Perm.TRACKING_REFRESH)
 @require_POST
 def case_track(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_object_or_404(RefundCase, pk=case_id)
+    case = get_object_or_404(scoped(RefundCase.objects.all(), request.user), pk=case_id)
     services.parcels_sync_from_case(case=case)
     services.parcels_track(parcels=list(Parcel.objects.filter(case=case)))
     return redirect(_next(request))

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 from refund_desk.cases.actors import Actor
 from refund_desk.core.permissions import Perm, permission_required
 from refund_desk.partners import selectors, services
-from refund_desk.partners.models import WebhookDelivery
 
 
 @permission_required(Perm.PARTNERS_READ)
@@ -19,14 +18,17 @@ def deliveries(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "partners/deliveries.html",
-        {"deliveries": selectors.deliveries_recent(), "inbound": selectors.inbound_recent()},
+        {
+            "deliveries": selectors.deliveries_recent(viewer=request.user),
+            "inbound": selectors.inbound_recent(),
+        },
     )
 
 
 @permission_required(Perm.PARTNERS_MANAGE)
 @require_POST
 def replay(request: HttpRequest, delivery_id: int) -> HttpResponse:
-    delivery = get_object_or_404(WebhookDelivery, pk=delivery_id)
+    delivery = get_object_or_404(selectors.deliveries_recent(viewer=request.user, limit=None), pk=delivery_id)
     services.webhook_delivery_replay(delivery=delivery, actor=Actor.for_user(request.user))
     messages.success(request, f"Delivery {delivery.pk} queued again")
     return redirect("partners:deliveries")
@@ -34,4 +36,6 @@ def replay(request: HttpRequest, delivery_id: int) -> HttpResponse:
 
 @permission_required(Perm.PARTNERS_READ)
 def issues_report(request: HttpRequest) -> HttpResponse:
-    return render(request, "partners/issues.html", {"rows": selectors.partner_issue_report()})
+    return render(
+        request, "partners/issues.html", {"rows": selectors.partner_issue_report(viewer=request.user)}
+    )

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST
 from refund_desk.cases.actors import Actor
 from refund_desk.core.errors import DomainError, ValidationFailed
 from refund_desk.core.permissions import Perm, has_perm, permission_required
-from refund_desk.partners import services
+from refund_desk.partners import selectors, services
 from refund_desk.partners.forms import PartnerForm, SubscriptionForm
-from refund_desk.partners.models import Partner, WebhookSubscription
+from refund_desk.partners.models import Partner
 
 
 def _can_edit(request: HttpRequest) -> bool:
@@ -61,7 +61,11 @@ def _secret_page(request: HttpRequest, *, title: str, owner: str, secret: str, b
 
 @permission_required(Perm.PARTNERS_READ)
 def subscriptions(request: HttpRequest) -> HttpResponse:
-    rows = WebhookSubscription.objects.select_related("account", "partner").order_by("name", "pk")
+    rows = (
+        selectors.subscriptions_visible(viewer=request.user)
+        .select_related("account", "partner")
+        .order_by("name", "pk")
+    )
     return render(
         request, "partners/subscriptions.html", {"subscriptions": rows, "can_edit": _can_edit(request)}
     )
@@ -93,7 +97,7 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
 
 @permission_required(Perm.PARTNERS_MANAGE)
 def subscription_edit(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    subscription = get_object_or_404(WebhookSubscription, pk=subscription_id)
+    subscription = get_object_or_404(selectors.subscriptions_visible(viewer=request.user), pk=subscription_id)
     initial = {
         "name": subscription.name,
         "url": subscription.url,
@@ -123,7 +127,7 @@ def subscription_edit(request: HttpRequest, subscription_id: int) -> HttpRespons
 @permission_required(Perm.PARTNERS_MANAGE)
 @require_POST
 def subscription_disable(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    subscription = get_object_or_404(WebhookSubscription, pk=subscription_id)
+    subscription = get_object_or_404(selectors.subscriptions_visible(viewer=request.user), pk=subscription_id)
     services.webhook_subscription_disable(subscription=subscription, actor=Actor.for_user(request.user))
     return redirect("partners:subscriptions")
 
@@ -131,7 +135,7 @@ def subscription_disable(request: HttpRequest, subscription_id: int) -> HttpResp
 @permission_required(Perm.PARTNERS_MANAGE)
 @require_POST
 def subscription_rotate(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    subscription = get_object_or_404(WebhookSubscription, pk=subscription_id)
+    subscription = get_object_or_404(selectors.subscriptions_visible(viewer=request.user), pk=subscription_id)
     rotated, secret = services.webhook_subscription_rotate_secret(
         subscription=subscription, actor=Actor.for_user(request.user)
     )

@@ -8,11 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import TruncMonth
 
+from refund_desk.cases.access import accounts_visible, scoped, visible_account_ids
 from refund_desk.cases.choices import Currency
-from refund_desk.cases.models import RefundCase, SellerAccount
+from refund_desk.cases.models import RefundCase
 from refund_desk.payments.choices import CLAIM_LOST_STATUSES, ClaimStatus, RefundMethod, RefundStatus
 from refund_desk.payments.models import (
     AccountPaymentSettings,
@@ -33,37 +34,48 @@ def case_refunds(*, case: RefundCase) -> QuerySet[RefundOrder]:
     )
 
 
-def refunds_awaiting_approval() -> QuerySet[RefundOrder]:
+def refunds_awaiting_approval(*, viewer: Any) -> QuerySet[RefundOrder]:
     return (
-        RefundOrder.objects.filter(status=RefundStatus.AWAITING_APPROVAL)
+        scoped(RefundOrder.objects.all(), viewer)
+        .filter(status=RefundStatus.AWAITING_APPROVAL)
         .select_related("case", "requested_by")
         .prefetch_related("lines__line_item")
         .order_by("created_at", "id")
     )
 
 
-def alerts_open() -> QuerySet[Alert]:
-    return (
+def alerts_open(*, viewer: Any) -> QuerySet[Alert]:
+    """Open alerts of the viewer's accounts (an installation-wide alert names no account: everyone sees it)."""
+    alerts = (
         Alert.objects.filter(resolved_at__isnull=True).select_related("case").order_by("-created_at", "-id")
     )
+    ids = visible_account_ids(viewer)
+    return alerts if ids is None else alerts.filter(Q(account_id__in=ids) | Q(account__isnull=True))
 
 
-def transfers_pending() -> QuerySet[RefundOrder]:
+def transfers_pending(*, viewer: Any) -> QuerySet[RefundOrder]:
     return (
-        RefundOrder.objects.filter(method=RefundMethod.BANK_TRANSFER, status=RefundStatus.MANUAL)
+        scoped(RefundOrder.objects.all(), viewer)
+        .filter(method=RefundMethod.BANK_TRANSFER, status=RefundStatus.MANUAL)
         .select_related("case", "account", "transfer_batch")
         .order_by("currency", "pk")
     )
 
 
-def transfer_batches() -> QuerySet[TransferBatch]:
-    return TransferBatch.objects.select_related("account").order_by("-created_at", "-id")
+def transfer_batches(*, viewer: Any) -> QuerySet[TransferBatch]:
+    return (
+        scoped(TransferBatch.objects.all(), viewer).select_related("account").order_by("-created_at", "-id")
+    )
 
 
-def commission_report() -> list[dict[str, Any]]:
+def commission_report(*, viewer: Any) -> list[dict[str, Any]]:
     """Per month (of the refund) and currency: commission recovered, lost and still open."""
     rows: dict[tuple[str, str], dict[str, Any]] = {}
-    claims = CommissionClaim.objects.annotate(month=TruncMonth("created_at")).order_by("-month", "currency")
+    claims = (
+        scoped(CommissionClaim.objects.all(), viewer)
+        .annotate(month=TruncMonth("created_at"))
+        .order_by("-month", "currency")
+    )
     for claim in claims:
         key = (claim.month.strftime("%Y-%m"), claim.currency or "")
         row = rows.setdefault(
@@ -108,7 +120,7 @@ def refunds_by_status() -> dict[str, int]:
     return dict(counts)
 
 
-def payment_settings_overview() -> list[dict[str, Any]]:
+def payment_settings_overview(*, viewer: Any) -> list[dict[str, Any]]:
     """Per account and currency: the stored settings row (or None) and the threshold in force."""
 
     stored = {(s.account_id, s.currency): s for s in AccountPaymentSettings.objects.all()}
@@ -124,5 +136,5 @@ def payment_settings_overview() -> list[dict[str, Any]]:
                 for currency in Currency.values
             ],
         }
-        for account in SellerAccount.objects.order_by("name")
+        for account in accounts_visible(viewer)
     ]

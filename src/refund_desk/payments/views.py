@@ -7,20 +7,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from refund_desk.cases.access import accounts_visible, scoped
 from refund_desk.cases.actors import Actor
-from refund_desk.cases.models import RefundCase, SellerAccount
+from refund_desk.cases.models import RefundCase
 from refund_desk.core.errors import DomainError
 from refund_desk.core.permissions import Perm, has_perm, permission_required
 from refund_desk.core.redirects import redirect_back
 from refund_desk.payments import selectors, services
 from refund_desk.payments.forms import DeclineForm, ExportForm, PaymentSettingsForm, RefundRequestForm
-from refund_desk.payments.models import Alert, RefundOrder, TransferBatch
+from refund_desk.payments.models import RefundOrder, TransferBatch
 
 
 @permission_required(Perm.REFUND_REQUEST)
 @require_POST
 def refund_request(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_object_or_404(RefundCase, pk=case_id)
+    case = get_object_or_404(scoped(RefundCase.objects.all(), request.user), pk=case_id)
     form = RefundRequestForm(request.POST)
     if form.is_valid():
         try:
@@ -40,14 +41,14 @@ def approvals(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "payments/approvals.html",
-        {"refunds": selectors.refunds_awaiting_approval(), "decline_form": DeclineForm()},
+        {"refunds": selectors.refunds_awaiting_approval(viewer=request.user), "decline_form": DeclineForm()},
     )
 
 
 @permission_required(Perm.REFUND_APPROVE)
 @require_POST
 def approve(request: HttpRequest, refund_id: int) -> HttpResponse:
-    refund = get_object_or_404(RefundOrder, pk=refund_id)
+    refund = get_object_or_404(scoped(RefundOrder.objects.all(), request.user), pk=refund_id)
     try:
         services.refund_order_approve(refund=refund, actor=Actor.for_user(request.user))
         messages.success(request, f"Refund #{refund.pk} approved")
@@ -59,7 +60,7 @@ def approve(request: HttpRequest, refund_id: int) -> HttpResponse:
 @permission_required(Perm.REFUND_APPROVE)
 @require_POST
 def decline(request: HttpRequest, refund_id: int) -> HttpResponse:
-    refund = get_object_or_404(RefundOrder, pk=refund_id)
+    refund = get_object_or_404(scoped(RefundOrder.objects.all(), request.user), pk=refund_id)
     form = DeclineForm(request.POST)
     try:
         if not form.is_valid():
@@ -75,13 +76,13 @@ def decline(request: HttpRequest, refund_id: int) -> HttpResponse:
 
 @permission_required(Perm.PAYMENTS_READ)
 def alerts(request: HttpRequest) -> HttpResponse:
-    return render(request, "payments/alerts.html", {"alerts": selectors.alerts_open()})
+    return render(request, "payments/alerts.html", {"alerts": selectors.alerts_open(viewer=request.user)})
 
 
 @permission_required(Perm.ALERTS_RESOLVE)
 @require_POST
 def alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = get_object_or_404(Alert, pk=alert_id)
+    alert = get_object_or_404(selectors.alerts_open(viewer=request.user), pk=alert_id)
     services.alert_resolve(alert=alert, actor=Actor.for_user(request.user))
     return redirect_back(request, "/payments/alerts/")
 
@@ -92,9 +93,9 @@ def transfers(request: HttpRequest) -> HttpResponse:
         request,
         "payments/transfers.html",
         {
-            "pending": selectors.transfers_pending(),
-            "batches": selectors.transfer_batches()[:50],
-            "accounts": SellerAccount.objects.order_by("name"),
+            "pending": selectors.transfers_pending(viewer=request.user),
+            "batches": selectors.transfer_batches(viewer=request.user)[:50],
+            "accounts": accounts_visible(request.user),
             "export_form": ExportForm(),
         },
     )
@@ -104,7 +105,7 @@ def transfers(request: HttpRequest) -> HttpResponse:
 @require_POST
 def transfers_export(request: HttpRequest) -> HttpResponse:
     form = ExportForm(request.POST)
-    account = get_object_or_404(SellerAccount, pk=request.POST.get("account"))
+    account = get_object_or_404(accounts_visible(request.user), pk=request.POST.get("account") or 0)
     if form.is_valid():
         try:
             batch = services.transfer_batch_export(
@@ -121,7 +122,7 @@ def transfers_export(request: HttpRequest) -> HttpResponse:
 
 @permission_required(Perm.TRANSFERS_READ)
 def transfer_download(request: HttpRequest, batch_id: int) -> HttpResponse:
-    batch = get_object_or_404(TransferBatch, pk=batch_id)
+    batch = get_object_or_404(scoped(TransferBatch.objects.all(), request.user), pk=batch_id)
     content_type = "application/xml" if batch.format == "SEPA_XML" else "text/csv"
     response = HttpResponse(batch.content, content_type=f"{content_type}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{batch.file_name}"'
@@ -131,7 +132,7 @@ def transfer_download(request: HttpRequest, batch_id: int) -> HttpResponse:
 @permission_required(Perm.TRANSFERS_CONFIRM)
 @require_POST
 def transfer_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
-    batch = get_object_or_404(TransferBatch, pk=batch_id)
+    batch = get_object_or_404(scoped(TransferBatch.objects.all(), request.user), pk=batch_id)
     try:
         services.transfer_batch_confirm(batch=batch, actor=Actor.for_user(request.user))
         messages.success(request, f"{batch.file_name} confirmed")
@@ -142,7 +143,9 @@ def transfer_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @permission_required(Perm.PAYMENTS_READ)
 def commission(request: HttpRequest) -> HttpResponse:
-    return render(request, "payments/commission.html", {"rows": selectors.commission_report()})
+    return render(
+        request, "payments/commission.html", {"rows": selectors.commission_report(viewer=request.user)}
+    )
 
 
 @permission_required(Perm.TRANSFERS_READ)
@@ -152,14 +155,14 @@ def payment_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "payments/settings.html",
-        {"accounts": selectors.payment_settings_overview(), "can_edit": can_edit},
+        {"accounts": selectors.payment_settings_overview(viewer=request.user), "can_edit": can_edit},
     )
 
 
 @permission_required(Perm.PAYMENT_SETTINGS_CHANGE)
 @require_POST
 def payment_settings_save(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = get_object_or_404(SellerAccount, pk=account_id)
+    account = get_object_or_404(accounts_visible(request.user), pk=account_id)
     form = PaymentSettingsForm(request.POST)
     if not form.is_valid():
         messages.error(

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from refund_desk.cases.access import accounts_visible
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import Marketplace
 from refund_desk.cases.models import SellerAccount
@@ -20,10 +21,10 @@ from refund_desk.policy.engine import STATUTORY_DEFAULT
 from refund_desk.policy.forms import PolicyEditForm
 
 
-def _target(account_id: int, marketplace: str) -> SellerAccount:
+def _target(request: HttpRequest, account_id: int, marketplace: str) -> SellerAccount:
     if marketplace not in Marketplace.values:
         raise Http404
-    return get_object_or_404(SellerAccount, pk=account_id)
+    return get_object_or_404(accounts_visible(request.user), pk=account_id)
 
 
 @permission_required(Perm.POLICY_READ)
@@ -31,7 +32,7 @@ def index(request: HttpRequest) -> HttpResponse:
     published = {(p.account_id, p.marketplace): p for p in selectors.policy_list()}
     rows = [
         {"account": account, "marketplace": marketplace, "policy": published.get((account.pk, marketplace))}
-        for account in SellerAccount.objects.filter(is_active=True).order_by("name")
+        for account in accounts_visible(request.user).filter(is_active=True)
         for marketplace in Marketplace.values
     ]
     return render(
@@ -47,7 +48,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @permission_required(Perm.POLICY_READ)
 def detail(request: HttpRequest, account_id: int, marketplace: str) -> HttpResponse:
-    account = _target(account_id, marketplace)
+    account = _target(request, account_id, marketplace)
     policy = selectors.policy_get(account=account, marketplace=marketplace)
     context: dict[str, Any] = {
         "account": account,
@@ -66,7 +67,7 @@ def detail(request: HttpRequest, account_id: int, marketplace: str) -> HttpRespo
 
 @permission_required(Perm.POLICY_READ)
 def version(request: HttpRequest, account_id: int, marketplace: str, number: int) -> HttpResponse:
-    account = _target(account_id, marketplace)
+    account = _target(request, account_id, marketplace)
     policy = selectors.policy_get(account=account, marketplace=marketplace)
     if policy is None:
         raise Http404
@@ -78,7 +79,7 @@ def version(request: HttpRequest, account_id: int, marketplace: str, number: int
 
 @permission_required(Perm.POLICY_READ)
 def export(request: HttpRequest, account_id: int, marketplace: str) -> HttpResponse:
-    account = _target(account_id, marketplace)
+    account = _target(request, account_id, marketplace)
     response = HttpResponse(
         selectors.policy_export_yaml(account=account, marketplace=marketplace),
         content_type="application/yaml; charset=utf-8",
@@ -91,7 +92,7 @@ def export(request: HttpRequest, account_id: int, marketplace: str) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, account_id: int, marketplace: str) -> HttpResponse:
     """Edit as YAML; "preview" simulates the change on stored cases; "publish" needs that preview first."""
-    account = _target(account_id, marketplace)
+    account = _target(request, account_id, marketplace)
     context: dict[str, Any] = {"account": account, "marketplace": marketplace, "report": None}
     if request.method == "GET":
         form = PolicyEditForm(

@@ -96,12 +96,20 @@ def automatic_approval_check(
 
 @transaction.atomic
 def case_approve_automatically(
-    *, case: RefundCase, actor: Actor, check: ApprovalCheck, reason: str, payload: dict[str, Any]
+    *,
+    case: RefundCase,
+    actor: Actor,
+    check: ApprovalCheck,
+    reason: str,
+    payload: dict[str, Any],
+    requester: Actor | None = None,
 ) -> str:
     """Approve as the engine decided, and when it says REFUND, create the full refund it computed.
 
-    Returns what was done (a `ReviewAction`). Raises PermissionDenied when the guard does not allow it,
-    and a DomainError when the case cannot move or the refund cannot be prepared (nothing is written).
+    `requester`: who the refund is asked for by, when not the automatic actor itself (an inspection's
+    refund is the inspector's, a partner's result the partner's), so four eyes hold for it. Returns
+    what was done (a `ReviewAction`). Raises PermissionDenied when the guard does not allow it, and a
+    DomainError when the case cannot move or the refund cannot be prepared (nothing is written).
     """
     if not check.allowed or check.evaluation is None:
         raise PermissionDenied("automation may not approve this case: " + "; ".join(check.reasons))
@@ -110,5 +118,5 @@ def case_approve_automatically(
         case_transition(case=case, to=CaseStatus.AWAITING_RETURN, actor=actor, reason=reason, payload=payload)
         return ReviewAction.AUTO_APPROVED_AWAIT_RETURN
     approved = case_transition(case=case, to=CaseStatus.APPROVED, actor=actor, reason=reason, payload=payload)
-    refund_order_create(case=approved, actor=actor, evaluation=evaluation)
+    refund_order_create(case=approved, actor=requester or actor, evaluation=evaluation)
     return ReviewAction.AUTO_APPROVED_REFUND

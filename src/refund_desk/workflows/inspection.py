@@ -44,11 +44,11 @@ def inspection_receive(
     """Record the inspection and settle the case (see the module)."""
     inspection = inspection_record(case=case, findings=findings, actor=actor, source=source, parcel=parcel)
     if inspection.all_ok:
-        _release_if_allowed(inspection)
+        _release_if_allowed(inspection, actor)
     return inspection
 
 
-def _release_if_allowed(inspection: Inspection) -> None:
+def _release_if_allowed(inspection: Inspection, inspector: Actor) -> None:
     case = RefundCase.objects.select_related("account").get(pk=inspection.case_id)
     check = automatic_approval_check(case=case, evaluation=case_evaluation(case))
     payload = {"inspection": inspection.pk}
@@ -64,7 +64,12 @@ def _release_if_allowed(inspection: Inspection) -> None:
     try:
         with transaction.atomic():
             case_approve_automatically(
-                case=case, actor=INSPECTION, check=check, reason=RELEASED, payload=payload
+                case=case,
+                actor=INSPECTION,
+                check=check,
+                reason=RELEASED,
+                payload=payload,
+                requester=inspector,
             )
     except DomainError as exc:
         event_append(
@@ -77,7 +82,7 @@ def _release_if_allowed(inspection: Inspection) -> None:
 
 def inspection_from_payload(*, data: dict[str, Any], actor: Actor, source: InspectionSource) -> Inspection:
     """An inspection sent by a scanner or a partner: find the return, map line item ids to its items."""
-    case, parcel = case_find_for_inspection(query=str(data.get("reference") or ""))
+    case, parcel = case_find_for_inspection(query=str(data.get("reference") or ""), viewer=actor.user)
     if case is None:
         raise ValidationFailed([("reference", "no return with this waybill or reference")])
     by_line = {item.line_item.external_id: item.pk for item in case.items.select_related("line_item")}

@@ -13,11 +13,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from refund_desk.cases.access import forget_cached_accounts, may_see_account
+from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import AccountEnvironment
-from refund_desk.cases.models import SellerAccount
+from refund_desk.cases.models import AccountMembership, SellerAccount
 from refund_desk.core.crypto import DecryptionFailed
 from refund_desk.core.effects import queue
 from refund_desk.core.errors import ValidationFailed
+from refund_desk.core.permissions import Perm, require
 from refund_desk.integrations.allegro.client import AllegroClient
 from refund_desk.integrations.allegro.errors import NeedsReconnect, OAuthError
 from refund_desk.integrations.allegro.models import AllegroCredentials, CredentialStatus
@@ -64,8 +67,12 @@ def account_connect(
     tokens: TokenPair,
     allegro_user_id: str = "",
     allegro_login: str = "",
+    actor: Actor | None = None,
 ) -> SellerAccount:
-    """Create or update a seller account and store its tokens (encrypted), marking it connected."""
+    """Create or update a seller account and store its tokens (encrypted), marking it connected.
+
+    A person (`actor`) may reconnect only an account they work for; an account they create becomes one
+    of theirs. The CLI and the demo act as the system."""
     name = name.strip()
     errors: list[tuple[str, str]] = []
     if not name:
@@ -78,7 +85,20 @@ def account_connect(
         errors.append(("access_token", "an access token is required"))
     if errors:
         raise ValidationFailed(errors)
-    account, _ = SellerAccount.objects.select_for_update().get_or_create(name=name)
+    if actor is not None and actor.user is not None:
+        require(actor, Perm.ACCOUNTS_MANAGE)
+        existing = SellerAccount.objects.filter(name=name).first()
+        if existing is not None and not may_see_account(actor.user, existing.pk):
+            raise ValidationFailed([("name", "another seller account already has this name")])
+    account, created = SellerAccount.objects.select_for_update().get_or_create(name=name)
+    if (
+        created
+        and actor is not None
+        and actor.user is not None
+        and not may_see_account(actor.user, account.pk)
+    ):
+        AccountMembership.objects.create(user=actor.user, account=account)
+        forget_cached_accounts(actor.user)
     account.environment = environment
     account.api_url = api_url.rstrip("/")
     account.is_active = True

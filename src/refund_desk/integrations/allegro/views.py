@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from refund_desk.cases.access import accounts_visible
+from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import AccountEnvironment
 from refund_desk.cases.models import SellerAccount
 from refund_desk.core.errors import ValidationFailed
@@ -61,7 +63,7 @@ def _stream_key(stream: str) -> str:
     return "last_run_" + stream.replace("-", "_")
 
 
-def accounts_overview() -> list[AccountRow]:
+def accounts_overview(*, viewer: Any) -> list[AccountRow]:
     """Every seller account with its credentials, unresolved quarantine count and latest run per stream.
 
     Two queries: accounts (latest run id per stream by an index-backed subquery), then those runs.
@@ -75,7 +77,8 @@ def accounts_overview() -> list[AccountRow]:
         for stream in SyncStream.values
     }
     accounts = list(
-        SellerAccount.objects.select_related("allegro_credentials")
+        accounts_visible(viewer)
+        .select_related("allegro_credentials")
         .annotate(
             quarantined_open=Count(
                 "allegro_quarantine", filter=Q(allegro_quarantine__resolved_at__isnull=True)
@@ -112,7 +115,7 @@ def accounts(request: HttpRequest) -> HttpResponse:
         request,
         "allegro/accounts.html",
         {
-            "rows": accounts_overview(),
+            "rows": accounts_overview(viewer=request.user),
             "streams": SyncStream.choices,
             "can_change": has_perm(request.user, Perm.ACCOUNTS_MANAGE),
         },
@@ -234,7 +237,11 @@ def callback(request: HttpRequest) -> HttpResponse:
         finally:
             oauth.close()
         account = account_connect(
-            name=flow["name"], environment=flow["environment"], api_url=flow["api_url"], tokens=tokens
+            name=flow["name"],
+            environment=flow["environment"],
+            api_url=flow["api_url"],
+            tokens=tokens,
+            actor=Actor.for_user(request.user),
         )
     except (AllegroError, ValidationFailed, ValueError) as exc:
         logger.warning("connecting Allegro account %s failed: %s", flow["name"], exc)
@@ -261,7 +268,7 @@ def _record_seller(account: SellerAccount) -> None:
 @permission_required(Perm.ACCOUNTS_MANAGE)
 @require_POST
 def sync_now(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = get_object_or_404(SellerAccount, pk=account_id)
+    account = get_object_or_404(accounts_visible(request.user), pk=account_id)
     credentials = AllegroCredentials.objects.filter(account=account).first()
     if not account.is_active or credentials is None or not credentials.can_call():
         messages.error(request, _("%(name)s is not connected; reconnect it first.") % {"name": account.name})

@@ -16,6 +16,8 @@ from refund_desk.ai.services import account_automation_set
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import RefundCase, SellerAccount
 from refund_desk.cases.services import case_transition
+from refund_desk.cases.tests.factories import make_user
+from refund_desk.core.roles import Role
 from refund_desk.partners import selectors, services
 from refund_desk.partners.choices import DeliveryStatus, IssueKind, PartnerKind
 from refund_desk.partners.models import InboundWebhookLog, Partner, WebhookAttempt, WebhookDelivery
@@ -153,6 +155,6 @@ def test_partner_issue_monthly_report(db: Any) -> None:
     carrier = services.partner_for_carrier(carrier_id="DPD")
     for kind in (IssueKind.PARCEL_LOST, IssueKind.PARCEL_LOST, IssueKind.PARCEL_RETURNED):
         services.partner_issue_record(partner=carrier, kind=kind, actor=Actor.system("t"))
-    [row] = selectors.partner_issue_report()
+    [row] = selectors.partner_issue_report(viewer=make_user("lead", [Role.SUPERVISOR]))
     assert row["partner"] == "Carrier DPD" and row["total"] == 3
     assert row["kinds"] == {"PARCEL_LOST": 2, "PARCEL_RETURNED": 1}

@@ -104,7 +104,7 @@ def test_eur_refunds_export_as_sepa_pain_001(
     )
     services.refund_order_create(case=case, actor=Actor.for_user(agent))
     call_command("payments", "export-transfers", "--currency", "EUR", "--output-dir", str(tmp_path))
-    batch = selectors.transfer_batches().get()
+    batch = selectors.transfer_batches(viewer=agent).get()
     ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
     root = ET.fromstring(batch.content.split("\n", 1)[1])  # noqa: S314 -- our own output
     assert root.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:NbOfTxs", namespaces=ns) == "1"
@@ -142,7 +142,7 @@ def test_commission_claims_are_filed_per_line_and_tracked(
     fake.decide_claim(own.allegro_claim_id, "GRANTED")
     fake.decide_claim(adopted.allegro_claim_id, "REJECTED")
     services.commission_claims_sync()
-    [row] = selectors.commission_report()
+    [row] = selectors.commission_report(viewer=agent)
     assert row["recovered"] == Decimal("10.00") and row["recovered_claims"] == 1 and row["missed_claims"] == 1
 
 

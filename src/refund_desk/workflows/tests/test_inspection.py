@@ -140,3 +140,26 @@ def test_inspection_page_records_outcomes_from_the_form(
     response = client.post("/logistics/inspect/", data)
     assert response.status_code == 302
     assert Inspection.objects.get().all_ok
+
+
+def test_an_inspection_refund_is_the_inspectors_so_they_cannot_approve_it(
+    returning_case: RefundCase, automatic: SellerAccount, supervisor: Any
+) -> None:
+    """The refund an all-OK inspection releases is asked for by the inspector: above the approval
+    threshold a different person approves it."""
+    from refund_desk.cases.actors import Actor
+    from refund_desk.core.errors import PermissionDenied
+    from refund_desk.payments import services as payments
+    from refund_desk.payments.models import AccountPaymentSettings
+
+    AccountPaymentSettings.objects.create(
+        account=automatic, currency="PLN", approval_threshold=Decimal("100")
+    )
+    inspector = Actor.for_user(supervisor)
+    findings = [ItemFinding(case_item_id=i.pk, outcome="OK") for i in returning_case.items.all()]
+    inspection_receive(case=returning_case, findings=findings, actor=inspector)
+    refund = RefundOrder.objects.get(case=returning_case)
+    assert refund.status == RefundStatus.AWAITING_APPROVAL and refund.requested_by == supervisor
+    with pytest.raises(PermissionDenied, match="requested a refund cannot approve it"):
+        payments.refund_order_approve(refund=refund, actor=inspector)
+    assert RefundOrder.objects.get(pk=refund.pk).status == RefundStatus.AWAITING_APPROVAL

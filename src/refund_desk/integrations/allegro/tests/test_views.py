@@ -20,6 +20,7 @@ from django.utils import timezone
 from refund_desk.cases.models import SellerAccount
 from refund_desk.cases.tests.factories import make_user
 from refund_desk.core import effects
+from refund_desk.core.permissions import user_permissions
 from refund_desk.core.roles import Role
 from refund_desk.integrations.allegro import views
 from refund_desk.integrations.allegro.context import allegro_banner
@@ -145,7 +146,9 @@ def test_overview_shows_status_expiry_last_runs_and_quarantine(desk: Client, sho
         account=shop, stream=SyncStream.ISSUES, payload={}, reason="old", resolved_at=t0
     )
 
-    rows = {row.account.name: row for row in views.accounts_overview()}
+    rows = {
+        row.account.name: row for row in views.accounts_overview(viewer=make_user("viewer", [Role.ADMIN]))
+    }
     assert rows["shop-a"].quarantined == 2
     assert rows["shop-b"].quarantined == 0
     runs = {stream: run for stream, _, run in rows["shop-a"].runs}
@@ -178,8 +181,10 @@ def test_overview_query_count_does_not_grow_with_accounts(
         account = account_connect(name=f"shop-{i}", environment="sandbox", tokens=_tokens())
         for stream in SyncStream.values:
             SyncRun.objects.create(account=account, stream=stream, status=SyncRunStatus.SUCCEEDED)
+    viewer = make_user("viewer", [Role.ADMIN])
+    user_permissions(viewer)  # as on the page: its permission check has read the viewer's roles
     with django_assert_max_num_queries(2):
-        rows = views.accounts_overview()
+        rows = views.accounts_overview(viewer=viewer)
     assert len(rows) == 6
     assert all(run is not None for row in rows for _, _, run in row.runs)
 
