@@ -18,9 +18,11 @@ from refund_desk.ai.forms import AutomationForm, CommentCorrectionForm
 from refund_desk.ai.panels import review_panel
 from refund_desk.ai.risk import model as risk_model
 from refund_desk.ai.risk import training
-from refund_desk.cases.access import accounts_visible, scoped
+from refund_desk.ai.services.reviews import AUTOMATION_CHANGE
+from refund_desk.cases.access import accounts_visible, scoped, visible_account_ids
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import RefundCase
+from refund_desk.core.changes import changes_pending
 from refund_desk.core.errors import PermissionDenied as RoleDenied
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.core.permissions import Perm, has_perm, permission_required
@@ -42,6 +44,9 @@ def _index_context(request: HttpRequest, errors: dict[int, AutomationForm] | Non
         "card": card,
         "versions": training.versions_with_cards(),
         "agreement": selectors.shadow_agreement(viewer=request.user),
+        "pending_changes": changes_pending(account_ids=visible_account_ids(request.user)).filter(
+            kind=AUTOMATION_CHANGE
+        ),
         "accounts": accounts,
         "can_change": has_perm(request.user, Perm.AUTOMATION_CHANGE),
         "changes": selectors.automation_changes(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
 from refund_desk.cases.access import scoped
@@ -13,14 +13,10 @@ from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import RefundCase
 from refund_desk.core.errors import DomainError
 from refund_desk.core.permissions import Perm, permission_required
+from refund_desk.core.redirects import redirect_back
 from refund_desk.logistics import services
 from refund_desk.logistics.models import Parcel
 from refund_desk.partners.choices import IssueKind
-
-
-def _next(request: HttpRequest) -> str:
-    target = str(request.POST.get("next") or "/")
-    return target if target.startswith("/") else "/"
 
 
 @permission_required(Perm.PARCEL_ISSUE_RECORD)
@@ -40,7 +36,7 @@ def parcel_issue(request: HttpRequest, parcel_id: int) -> HttpResponse:
         messages.success(request, "Partner issue recorded")
     except (ValueError, DomainError) as exc:
         messages.error(request, str(exc))
-    return redirect(_next(request))
+    return redirect_back(request, f"/cases/{parcel.case_id}/")
 
 
 @permission_required(Perm.TRACKING_REFRESH)
@@ -49,4 +45,4 @@ def case_track(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_object_or_404(scoped(RefundCase.objects.all(), request.user), pk=case_id)
     services.parcels_sync_from_case(case=case)
     services.parcels_track(parcels=list(Parcel.objects.filter(case=case)))
-    return redirect(_next(request))
+    return redirect_back(request, f"/cases/{case.pk}/")

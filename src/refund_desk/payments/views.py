@@ -5,17 +5,26 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from refund_desk.cases.access import accounts_visible, scoped
+from refund_desk.cases.access import accounts_visible, scoped, visible_account_ids
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import RefundCase
+from refund_desk.core.changes import changes_pending
 from refund_desk.core.errors import DomainError
 from refund_desk.core.permissions import Perm, has_perm, permission_required
 from refund_desk.core.redirects import redirect_back
 from refund_desk.payments import selectors, services
-from refund_desk.payments.forms import DeclineForm, ExportForm, PaymentSettingsForm, RefundRequestForm
+from refund_desk.payments.forms import (
+    DeclineForm,
+    ExportForm,
+    OutsideRefundForm,
+    PaymentSettingsForm,
+    RefundRequestForm,
+)
 from refund_desk.payments.models import RefundOrder, TransferBatch
+from refund_desk.payments.services.settings import THRESHOLD_CHANGE
 
 
 @permission_required(Perm.REFUND_REQUEST)
@@ -33,6 +42,35 @@ def refund_request(request: HttpRequest, case_id: int) -> HttpResponse:
             messages.success(request, f"Refund of {refund.total_money()} — {refund.get_status_display()}")
         except DomainError as exc:
             messages.error(request, str(exc))
+    return redirect_back(request, f"/cases/{case.pk}/")
+
+
+@permission_required(Perm.REFUND_REQUEST)
+@require_POST
+def refund_outside(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Record a refund paid outside the desk; a second person confirms it on the approvals page."""
+    case = get_object_or_404(scoped(RefundCase.objects.all(), request.user), pk=case_id)
+    form = OutsideRefundForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
+        )
+        return redirect_back(request, f"/cases/{case.pk}/")
+    try:
+        refund = services.refund_outside_record(
+            case=case,
+            amount=form.cleaned_data["amount"],
+            paid_at=form.paid_at(),
+            reference=form.cleaned_data["reference"],
+            actor=Actor.for_user(request.user),
+        )
+        messages.success(
+            request,
+            _("Recorded %(amount)s paid outside the desk; a second person confirms it.")
+            % {"amount": refund.total_money()},
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
     return redirect_back(request, f"/cases/{case.pk}/")
 
 
@@ -155,7 +193,13 @@ def payment_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "payments/settings.html",
-        {"accounts": selectors.payment_settings_overview(viewer=request.user), "can_edit": can_edit},
+        {
+            "accounts": selectors.payment_settings_overview(viewer=request.user),
+            "can_edit": can_edit,
+            "pending_changes": changes_pending(account_ids=visible_account_ids(request.user)).filter(
+                kind=THRESHOLD_CHANGE
+            ),
+        },
     )
 
 

@@ -14,11 +14,13 @@ from refund_desk.cases.access import accounts_visible
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import Marketplace
 from refund_desk.cases.models import SellerAccount
+from refund_desk.core.changes import changes_pending
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.core.permissions import Perm, has_perm, permission_required
 from refund_desk.policy import selectors, services
 from refund_desk.policy.engine import STATUTORY_DEFAULT
 from refund_desk.policy.forms import PolicyEditForm
+from refund_desk.policy.services import ACTIVATE_CHANGE
 
 
 def _target(request: HttpRequest, account_id: int, marketplace: str) -> SellerAccount:
@@ -59,6 +61,7 @@ def detail(request: HttpRequest, account_id: int, marketplace: str) -> HttpRespo
         if policy and policy.active_version
         else STATUTORY_DEFAULT.version,
         "versions": selectors.policy_versions(policy=policy) if policy else [],
+        "pending_changes": changes_pending(account_ids=frozenset({account.pk})).filter(kind=ACTIVATE_CHANGE),
         "changes": selectors.policy_changes(policy=policy) if policy else [],
         "can_edit": has_perm(request.user, Perm.POLICY_PUBLISH),
     }

@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import CaseEvent, RefundCase, SellerAccount
+from refund_desk.cases.tests.factories import make_user
 from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
+from refund_desk.core.roles import Role
 from refund_desk.payments import services
 from refund_desk.payments.choices import AlertKind, OutboxStatus, RefundMethod, RefundStatus
 from refund_desk.payments.models import (
@@ -400,3 +402,57 @@ def test_only_approved_cases_are_refunded(
     case = ingest(account, case_file())
     with pytest.raises(IllegalTransition):
         services.refund_order_create(case=case, actor=Actor.for_user(agent))
+
+
+def test_a_refund_paid_outside_the_desk_counts_once_a_second_person_confirms_it(
+    approved_case: RefundCase, agent: AbstractUser, supervisor: AbstractUser, fake: FakeGateway
+) -> None:
+    paid = timezone.now() - timedelta(days=1)
+    lead = Actor.for_user(supervisor)
+    refund = services.refund_outside_record(
+        case=approved_case,
+        amount=Decimal("50.00"),
+        paid_at=paid,
+        reference="PKO-778",
+        actor=lead,
+    )
+    assert (refund.method, refund.status, refund.total) == ("OUTSIDE", "AWAITING_APPROVAL", Decimal("50.00"))
+    assert refund.approval_reasons == ["PAID_OUTSIDE"] and refund.outside_reference == "PKO-778"
+    assert RefundCase.objects.get(pk=approved_case.pk).status == "APPROVED"
+    with pytest.raises(PermissionDenied, match="cannot approve"):
+        services.refund_order_approve(refund=refund, actor=lead)
+
+    second = make_user("second-sup", [Role.SUPERVISOR])
+    services.refund_order_approve(refund=refund, actor=Actor.for_user(second))
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.SUCCESS and refund.approved_by == second
+    assert RefundCase.objects.get(pk=approved_case.pk).status == "REFUNDED"
+    assert not OutboxMessage.objects.exists() and fake.refund_count() == 0  # nothing goes to Allegro
+
+
+@pytest.mark.parametrize(
+    ("amount", "reference", "field"),
+    [
+        (Decimal("0"), "ref", "amount"),
+        (Decimal("-5"), "ref", "amount"),
+        (Decimal("1.005"), "ref", "amount"),
+        (Decimal("10"), "", "reference"),
+        (Decimal("10"), "r" * 101, "reference"),
+        (Decimal("99999999"), "ref", "amount"),
+    ],
+)
+def test_an_outside_refund_is_refused_naming_the_field_and_writes_nothing(
+    approved_case: RefundCase, agent: AbstractUser, amount: Decimal, reference: str, field: str
+) -> None:
+    before = CaseEvent.objects.filter(case=approved_case).count()
+    with pytest.raises(ValidationFailed) as refused:
+        services.refund_outside_record(
+            case=approved_case,
+            amount=amount,
+            paid_at=timezone.now(),
+            reference=reference,
+            actor=Actor.for_user(agent),
+        )
+    assert field in [path for path, _ in refused.value.errors]
+    assert not RefundOrder.objects.exists()
+    assert CaseEvent.objects.filter(case=approved_case).count() == before
