@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import transaction
+from django.db.models import Q
 from rest_framework.authtoken.models import Token
 
 from refund_desk.cases.access import forget_cached_accounts, visible_account_ids
@@ -45,6 +46,17 @@ def member_access(user: Any) -> Access:
     )
 
 
+def team_visible(viewer: Any) -> Any:
+    """The people `viewer` manages or sees on the team page: everyone for an admin or an all-account
+    lead; else the people who work for at least one of the viewer's accounts (all-account members too)."""
+    people = get_user_model().objects.order_by("username")
+    mine = visible_account_ids(viewer)
+    if mine is None:
+        return people
+    members = AccountMembership.objects.filter(Q(account__isnull=True) | Q(account_id__in=mine))
+    return people.filter(pk__in=members.values("user_id"))
+
+
 def _state(user: Any) -> dict[str, Any]:
     access = member_access(user)
     return {
@@ -64,7 +76,8 @@ def _check_grant(actor: Actor, roles: frozenset[Role], accounts: frozenset[int] 
     if roles - LEAD_GRANTS:
         raise PermissionDenied("only an admin may give the supervisor or admin role")
     mine = visible_account_ids(actor.user)
-    if mine is not None and (accounts is None or not accounts <= mine):
+    already = (member_access(target).accounts or frozenset()) if target is not None else frozenset()
+    if mine is not None and (accounts is None or not (accounts - already) <= mine):
         raise PermissionDenied("you may give access only to seller accounts you work for yourself")
 
 
@@ -144,6 +157,19 @@ def team_member_create(
     return user, first_password
 
 
+def _keep_accounts_beyond_lead(actor: Actor, user: Any, accounts: frozenset[int] | None) -> Any:
+    """A lead changes memberships of their own accounts only: the person keeps the others."""
+    mine = visible_account_ids(actor.user)
+    if mine is None or has_role(actor.user, Role.ADMIN):
+        return accounts
+    current = member_access(user).accounts
+    if current is None:
+        raise PermissionDenied("this person works for every seller account; ask an admin to change them")
+    if accounts is None:
+        return None  # refused by the grant check: a lead cannot give every account
+    return accounts | (current - mine)
+
+
 @transaction.atomic
 def team_member_update(
     *, user: Any, roles: Iterable[str], account_ids: Iterable[int] | None, active: bool, actor: Actor
@@ -151,6 +177,7 @@ def team_member_update(
     """Change a person's roles, accounts, or deactivate them (a deactivated person cannot sign in and
     their API token stops working)."""
     chosen, accounts = _validate(roles, account_ids)
+    accounts = _keep_accounts_beyond_lead(actor, user, accounts)
     _check_grant(actor, chosen, accounts, user)
     if user.pk == actor.user.pk and (not active or Role.ADMIN in user_roles(user) - chosen):
         raise PermissionDenied("you cannot deactivate yourself or take away your own admin role")

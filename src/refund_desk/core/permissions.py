@@ -96,6 +96,7 @@ _SUPERVISOR = (
         Perm.CHANGES_CONFIRM,
         Perm.PARTNERS_MANAGE,
         Perm.ACCOUNTS_MANAGE,
+        Perm.TEAM_MANAGE,  # as a lead: agents and auditors, within the supervisor's own accounts
     }
 )
 # The one table: what each role may do. An auditor reads everything and changes nothing.

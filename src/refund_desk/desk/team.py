@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from refund_desk.cases.access import accounts_visible
+from refund_desk.cases.access import accounts_visible, visible_account_ids
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import AccountMembership
 from refund_desk.cases.team import (
@@ -21,6 +20,7 @@ from refund_desk.cases.team import (
     team_member_create,
     team_member_token_reset,
     team_member_update,
+    team_visible,
 )
 from refund_desk.core.errors import DomainError, ValidationFailed
 from refund_desk.core.permissions import Perm, permission_required
@@ -56,12 +56,18 @@ def _once(request: HttpRequest, title: str, who: str, secret: str) -> HttpRespon
 
 @permission_required(Perm.TEAM_MANAGE)
 def team(request: HttpRequest) -> HttpResponse:
-    people = get_user_model().objects.order_by("username").prefetch_related("groups")
+    people = team_visible(request.user).prefetch_related("groups")
     memberships: dict[int, list[str]] = {}
-    for row in AccountMembership.objects.select_related("account"):
-        memberships.setdefault(row.user_id, []).append(
-            row.account.name if row.account else _("every account")
-        )
+    mine = visible_account_ids(request.user)
+    for row in AccountMembership.objects.filter(user__in=people).select_related("account"):
+        if row.account is None:
+            name = _("every account")
+        elif mine is None or row.account_id in mine:
+            name = row.account.name
+        else:
+            name = _("other accounts")  # a lead sees the names of their own accounts only
+        if name not in memberships.setdefault(row.user_id, []):
+            memberships[row.user_id].append(name)
     rows = [
         {"user": person, "roles": member_access(person).roles, "accounts": memberships.get(person.pk, [])}
         for person in people
@@ -91,7 +97,7 @@ def team_new(request: HttpRequest) -> HttpResponse:
 
 @permission_required(Perm.TEAM_MANAGE)
 def team_member(request: HttpRequest, user_id: int) -> HttpResponse:
-    member = get_object_or_404(get_user_model(), pk=user_id)
+    member = get_object_or_404(team_visible(request.user), pk=user_id)
     access = member_access(member)
     initial = {
         "roles": [role.value for role in access.roles],
@@ -120,7 +126,7 @@ def team_member(request: HttpRequest, user_id: int) -> HttpResponse:
 @permission_required(Perm.TEAM_MANAGE)
 @require_POST
 def team_token_reset(request: HttpRequest, user_id: int) -> HttpResponse:
-    member = get_object_or_404(get_user_model(), pk=user_id)
+    member = get_object_or_404(team_visible(request.user), pk=user_id)
     try:
         token = team_member_token_reset(user=member, actor=Actor.for_user(request.user))
     except DomainError as exc:
