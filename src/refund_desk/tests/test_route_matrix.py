@@ -36,9 +36,8 @@ from drf_spectacular.generators import SchemaGenerator
 
 from refund_desk.core.permissions import Perm, permission_for, user_permissions
 from refund_desk.payments.tests.conftest import IMMEDIATE
-from refund_desk.payments.tests.fakes import FakeGateway, gateway_override
 from refund_desk.policy.tests.builders import case as case_file
-from refund_desk.tests.world import PEOPLE, World, unique_case_file, world_build
+from refund_desk.tests.world import PEOPLE, World, unique_case_file
 
 ANONYMOUS = "anonymous"
 ROLES = [ANONYMOUS, *PEOPLE]
@@ -321,13 +320,6 @@ def attempt(client: Client, method: str, url: str, data: dict[str, Any], api: bo
         pass
     assert outcome is not None
     return outcome
-
-
-@pytest.fixture
-def world(db: None) -> Iterator[World]:
-    gateway = FakeGateway()
-    with gateway_override(gateway):
-        yield world_build(gateway)
 
 
 def _clients(world: World) -> dict[str, Client]:
