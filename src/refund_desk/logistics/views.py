@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from refund_desk.cases.access import scoped
@@ -33,7 +34,7 @@ def parcel_issue(request: HttpRequest, parcel_id: int) -> HttpResponse:
             actor=Actor.for_user(request.user),
             description=request.POST.get("description", ""),
         )
-        messages.success(request, "Partner issue recorded")
+        messages.success(request, _("Partner issue recorded"))
     except (ValueError, DomainError) as exc:
         messages.error(request, str(exc))
     return redirect_back(request, f"/cases/{parcel.case_id}/")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from refund_desk.cases.actors import Actor
@@ -30,7 +31,7 @@ def deliveries(request: HttpRequest) -> HttpResponse:
 def replay(request: HttpRequest, delivery_id: int) -> HttpResponse:
     delivery = get_object_or_404(selectors.deliveries_recent(viewer=request.user, limit=None), pk=delivery_id)
     services.webhook_delivery_replay(delivery=delivery, actor=Actor.for_user(request.user))
-    messages.success(request, f"Delivery {delivery.pk} queued again")
+    messages.success(request, _("Delivery %(id)s queued again") % {"id": delivery.pk})
     return redirect("partners:deliveries")
 
 

@@ -39,7 +39,11 @@ def refund_request(request: HttpRequest, case_id: int) -> HttpResponse:
                 actor=Actor.for_user(request.user),
                 seller_comment=form.cleaned_data["seller_comment"],
             )
-            messages.success(request, f"Refund of {refund.total_money()} — {refund.get_status_display()}")
+            messages.success(
+                request,
+                _("Refund of %(amount)s: %(status)s")
+                % {"amount": refund.total_money(), "status": refund.get_status_display()},
+            )
         except DomainError as exc:
             messages.error(request, str(exc))
     return redirect_back(request, f"/cases/{case.pk}/")
@@ -89,7 +93,7 @@ def approve(request: HttpRequest, refund_id: int) -> HttpResponse:
     refund = get_object_or_404(scoped(RefundOrder.objects.all(), request.user), pk=refund_id)
     try:
         services.refund_order_approve(refund=refund, actor=Actor.for_user(request.user))
-        messages.success(request, f"Refund #{refund.pk} approved")
+        messages.success(request, _("Refund #%(id)s approved") % {"id": refund.pk})
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect_back(request, "/payments/approvals/")
@@ -106,7 +110,7 @@ def decline(request: HttpRequest, refund_id: int) -> HttpResponse:
         services.refund_order_decline(
             refund=refund, actor=Actor.for_user(request.user), reason=form.cleaned_data["reason"]
         )
-        messages.success(request, f"Refund #{refund.pk} declined")
+        messages.success(request, _("Refund #%(id)s declined") % {"id": refund.pk})
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect_back(request, "/payments/approvals/")
@@ -150,7 +154,7 @@ def transfers_export(request: HttpRequest) -> HttpResponse:
                 account=account, currency=form.cleaned_data["currency"], actor=Actor.for_user(request.user)
             )
             if batch is None:
-                messages.info(request, "Nothing to export")
+                messages.info(request, _("Nothing to export"))
             else:
                 messages.success(request, f"{batch.file_name}: {batch.total} {batch.currency}")
         except DomainError as exc:
@@ -173,7 +177,7 @@ def transfer_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_object_or_404(scoped(TransferBatch.objects.all(), request.user), pk=batch_id)
     try:
         services.transfer_batch_confirm(batch=batch, actor=Actor.for_user(request.user))
-        messages.success(request, f"{batch.file_name} confirmed")
+        messages.success(request, _("%(file)s confirmed") % {"file": batch.file_name})
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect("payments:transfers")
@@ -224,7 +228,11 @@ def payment_settings_save(request: HttpRequest, account_id: int) -> HttpResponse
             debtor_bic=data["debtor_bic"],
             actor=Actor.for_user(request.user),
         )
-        messages.success(request, f"{account} {row.currency}: approval needed above {row.approval_threshold}")
+        messages.success(
+            request,
+            _("%(account)s %(currency)s: approval needed above %(threshold)s")
+            % {"account": account, "currency": row.currency, "threshold": row.approval_threshold},
+        )
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect("payments:settings")
