@@ -25,6 +25,11 @@ MAX_PAGE_SIZE = 200
 _PREFIX_END = "\U0010ffff"
 
 
+TRUE = frozenset({"1", "true", "yes", "on"})
+FALSE = frozenset({"", "0", "false", "no", "off"})
+MAX_ID = 2**63 - 1  # the largest primary key any supported database stores
+
+
 @dataclass(frozen=True, slots=True)
 class QueueFilters:
     """Filters of the case queue; every field is optional."""
@@ -67,10 +72,23 @@ class QueueFilters:
         account_raw = one("account")
         account: int | None = None
         if account_raw:
-            try:
-                account = int(account_raw)
-            except ValueError:
+            if not account_raw.isdigit() or not 0 < int(account_raw) <= MAX_ID:
                 errors.append(("account", "must be an account id (a whole number)"))
+            else:
+                account = int(account_raw)
+
+        def flag(name: str) -> bool:
+            value = one(name).lower()
+            if value not in TRUE | FALSE:
+                errors.append((name, f"must be 1 or 0 (true or false), not {value[:20]!r}"))
+            return value in TRUE
+
+        overdue, open_only = flag("overdue"), flag("open")
+        reason, q = one("reason").upper(), one("q")
+        if len(reason) > 40:
+            errors.append(("reason", "at most 40 characters"))
+        if len(q) > 100:
+            errors.append(("q", "at most 100 characters"))
         if errors:
             raise ValidationFailed(errors)
         return cls(
@@ -78,10 +96,10 @@ class QueueFilters:
             kind=kind,
             marketplace=marketplace,
             account=account,
-            reason=one("reason").upper(),
-            overdue=one("overdue").lower() in {"1", "true", "yes", "on"},
-            open_only=one("open").lower() in {"1", "true", "yes", "on"},
-            q=one("q"),
+            reason=reason,
+            overdue=overdue,
+            open_only=open_only,
+            q=q,
         )
 
 

@@ -37,15 +37,18 @@ class QueueFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     open = forms.BooleanField(label=_("Open cases only"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, accounts: Any = None, **kwargs: Any) -> None:
+        """`accounts`: the seller accounts the viewer works for (the only ones offered)."""
         super().__init__(*args, **kwargs)
         fields: dict[str, Any] = self.fields
+        if accounts is None:
+            accounts = SellerAccount.objects.order_by("name")
         fields["status"].choices = _any(_("Any status")) + list(CaseStatus.choices)
         fields["kind"].choices = _any(_("Any kind")) + list(CaseKind.choices)
         fields["marketplace"].choices = _any(_("Any marketplace")) + list(Marketplace.choices)
         # A handful of rows: an installation connects a few seller accounts, not thousands.
         fields["account"].choices = _any(_("Any account")) + [
-            (str(pk), name) for pk, name in SellerAccount.objects.order_by("name").values_list("pk", "name")
+            (str(pk), name) for pk, name in accounts.values_list("pk", "name")
         ]
         fields["reason"].choices = _any(_("Any reason")) + [
             (code, reason_label(code)) for code in RETURN_REASON_TYPES

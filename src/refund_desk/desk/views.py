@@ -15,6 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from refund_desk.cases.access import accounts_visible
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseStatus
 from refund_desk.cases.lifecycle import required_permission
@@ -53,7 +54,7 @@ def _load_case(request: HttpRequest, case_id: int) -> RefundCase:
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     """Cases sorted by deadline, filtered and searched, one keyset page at a time (no total count)."""
-    form = QueueFilterForm(request.GET)
+    form = QueueFilterForm(request.GET, accounts=accounts_visible(request.user))
     form.is_valid()  # only for redisplaying the values; QueueFilters parses the query
     cursor = request.GET.get("cursor", "").strip() or None
     errors: list[tuple[str, str]] = []
