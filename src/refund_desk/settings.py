@@ -187,8 +187,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "refund_desk.api.problems.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["refund_desk.api.parsers.BoundedJSONParser"],
 }
+# The largest API request body, and how deeply its JSON may nest (a case file nests about 8 levels).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2 * 1024 * 1024)
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES  # forms and API alike (uploaded photos are not counted)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Refund Desk API",
     "DESCRIPTION": "Refund cases from Allegro: list, import, decide and move through their lifecycle.",
@@ -217,6 +221,23 @@ QUEUE_PAGE_SIZE = env.int("QUEUE_PAGE_SIZE", default=50)
 
 # Allegro (see .env.example); client id/secret and FIELD_ENCRYPTION_KEY are read where they are used.
 ALLEGRO_SYNC_LOOKBACK_DAYS = env.int("ALLEGRO_SYNC_LOOKBACK_DAYS", default=30)
+
+# Intake: the largest line (price × quantity) and order (lines + delivery) accepted per currency, from
+# Allegro or a file; larger values are refused naming the field (JSON, e.g. {"PLN": "200000"}).
+INTAKE_MAX_LINE_AMOUNT: dict[str, str] = {
+    "PLN": "500000",
+    "CZK": "3000000",
+    "EUR": "120000",
+    "HUF": "50000000",
+    **env.json("INTAKE_MAX_LINE_AMOUNT", default={}),
+}
+INTAKE_MAX_ORDER_AMOUNT: dict[str, str] = {
+    "PLN": "1000000",
+    "CZK": "6000000",
+    "EUR": "250000",
+    "HUF": "100000000",
+    **env.json("INTAKE_MAX_ORDER_AMOUNT", default={}),
+}
 
 # Payments and logistics
 # Four-eyes approval above these amounts per currency, unless an account sets its own.

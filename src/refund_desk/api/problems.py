@@ -14,7 +14,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions
@@ -22,6 +22,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from refund_desk.api.parsers import PayloadTooLarge
 from refund_desk.core import errors as domain
 
 logger = logging.getLogger(__name__)
@@ -152,6 +153,11 @@ def _summary(errors: list[tuple[str, str]]) -> str:
     return f"{len(errors)} fields are invalid; see errors."
 
 
+def body_too_large() -> str:
+    limit = int(settings.API_MAX_BODY_BYTES)
+    return f"The request body is larger than {limit / (1024 * 1024):g} MiB (API_MAX_BODY_BYTES)."
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's EXCEPTION_HANDLER: map any exception to a problem-details response."""
     instance = _instance(context)
@@ -166,6 +172,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, domain.DomainError):
         return problem_response(BUSINESS_RULE, detail=str(exc), instance=instance)
 
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge(body_too_large())
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

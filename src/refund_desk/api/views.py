@@ -22,13 +22,13 @@ from drf_spectacular.utils import (
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework import exceptions
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from refund_desk.api.parsers import BoundedJSONParser
 from refund_desk.api.permissions import HasPermission
 from refund_desk.api.problems import (
     BODY_FIELD,
@@ -70,7 +70,7 @@ from refund_desk.integrations.allegro.intake import Outcome, cases_import
 JSON = "application/json"
 DEFAULT_ACCOUNT = "default"
 # One request imports at most this many case files; bigger batches belong to the CLI importer.
-MAX_IMPORT_FILES = 1000
+MAX_IMPORT_FILES = 500  # about 1.2 MiB of case files, inside API_MAX_BODY_BYTES
 
 PROBLEM_DESCRIPTIONS = {
     400: "Invalid input: validation errors (with field paths in `errors`) or a malformed JSON body.",
@@ -98,7 +98,7 @@ class ProblemAPIView(APIView):
     """Base view: JSON in and out, staff-only, errors rendered as application/problem+json."""
 
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     permission_classes = [HasPermission]
     required_permissions: dict[str, Perm] = {}
 
@@ -136,7 +136,7 @@ class TokenObtainView(ProblemAPIView, ObtainAuthToken):
 
     authentication_classes = []
     permission_classes = []
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="auth_token_obtain",

@@ -284,10 +284,10 @@ def test_empty_account_name_is_a_400_problem(agent_client: APIClient, db: None) 
 
 
 def test_too_many_files_in_one_request_is_a_400_problem(agent_client: APIClient, db: None) -> None:
-    body = assert_problem(post_json(agent_client, [{}] * 1001), 400)
+    body = assert_problem(post_json(agent_client, [{}] * 501), 400)
 
     assert error_fields(body) == {"body"}
-    assert "1000" in body["detail"]
+    assert "500" in body["detail"]
 
 
 def test_non_json_body_is_a_415_problem(agent_client: APIClient, db: None) -> None:

@@ -15,6 +15,9 @@ from refund_desk.policy.engine.law import RESTRICTION_CAUSES
 from refund_desk.policy.tests.builders import CURRENCY, case, customer_return, line, order
 
 amounts = st.decimals(min_value=Decimal("0.00"), max_value=Decimal("5000.00"), places=2)
+prices = st.decimals(
+    min_value=Decimal("0.01"), max_value=Decimal("5000.00"), places=2
+)  # sold for more than 0
 moments = st.sampled_from(
     [
         "2025-03-01T00:00:00+01:00",
@@ -33,7 +36,7 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
     currency = CURRENCY[marketplace]
     count = draw(st.integers(1, 4))
     lines = [
-        line(f"li-{i}", f"offer-{i % 3}", draw(st.integers(1, 3)), str(draw(amounts)), currency)
+        line(f"li-{i}", f"offer-{i % 3}", draw(st.integers(1, 3)), str(draw(prices)), currency)
         for i in range(count)
     ]
     bought: dict[str, int] = {}

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from pydantic import BaseModel, ValidationError
@@ -147,7 +148,59 @@ def order_consistency(
             errors.append((f"order.lineItems[{i}].id", f"line item {line.id} appears twice in the order"))
         line_ids.add(line.id)
         bought[line.offer.id] += line.quantity
+    if not any(path.endswith(".currency") for path, _message in errors):
+        errors += amount_errors(order, currency)
     return bought
+
+
+def _limit(setting: dict[str, str], currency: str) -> Decimal:
+    return Decimal(str(setting.get(currency, "1000000000")))
+
+
+def amount_errors(order: CheckoutForm, currency: str) -> list[tuple[str, str]]:
+    """Amounts within this installation's limits per currency, and adding up: the lines and the delivery
+    make the order's total, and nobody paid more than it."""
+    errors: list[tuple[str, str]] = []
+    max_line = _limit(settings.INTAKE_MAX_LINE_AMOUNT, currency)
+    max_order = _limit(settings.INTAKE_MAX_ORDER_AMOUNT, currency)
+    lines = Decimal(0)
+    for i, line in enumerate(order.lineItems):
+        total = line.price.amount * line.quantity
+        lines += total
+        if total > max_line:
+            errors.append(
+                (f"order.lineItems[{i}].price.amount", f"the line comes to {total} {currency}, above the "
+                 f"largest line this desk accepts ({max_line} {currency}, INTAKE_MAX_LINE_AMOUNT)")
+            )  # fmt: skip
+    delivery = order.delivery.cost.amount if order.delivery and order.delivery.cost else Decimal(0)
+    expected = lines + delivery
+    if expected > max_order:
+        errors.append(
+            ("order.lineItems", f"the order comes to {expected} {currency}, above the largest order this "
+             f"desk accepts ({max_order} {currency}, INTAKE_MAX_ORDER_AMOUNT)")
+        )  # fmt: skip
+    total_to_pay = order.summary.totalToPay if order.summary else None
+    if total_to_pay is not None:
+        if total_to_pay.currency != currency:
+            errors.append(("order.summary.totalToPay.currency", f"differs from the order's {currency}"))
+        elif not order.surcharges and not order.discounts and total_to_pay.amount != expected:
+            errors.append(
+                ("order.summary.totalToPay.amount", f"{total_to_pay.amount} does not match the lines "
+                 f"({lines}) and the delivery ({delivery})")
+            )  # fmt: skip
+    paid = order.payment.paidAmount if order.payment else None
+    if paid is not None:
+        ceiling = total_to_pay.amount if total_to_pay is not None else expected
+        if paid.currency != currency:
+            errors.append(("order.payment.paidAmount.currency", f"differs from the order's {currency}"))
+        elif paid.amount > ceiling:
+            errors.append(
+                (
+                    "order.payment.paidAmount.amount",
+                    f"{paid.amount} is more than the order's total ({ceiling})",
+                )
+            )
+    return errors
 
 
 class OrderFile(Protocol):

@@ -370,7 +370,7 @@ def test_amounts_sent_as_json_numbers_stay_exact_and_bad_ones_name_the_problem()
     assert Price.model_validate({"amount": 12.3, "currency": "CZK"}).amount == Decimal("12.3")
     assert PostPurchaseIssueRefund.model_validate({"amount": "0", "currency": "HUF"}).money().amount == 0
 
-    with pytest.raises(ValidationError, match="finite, non-negative decimal number"):
+    with pytest.raises(ValidationError, match="amount must not be negative"):
         PostPurchaseIssueRefund.model_validate({"amount": "-1.00", "currency": "PLN"})
     with pytest.raises(ValidationError, match="finite number"):
         Price.model_validate({"amount": "NaN", "currency": "PLN"})
