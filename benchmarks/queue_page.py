@@ -143,7 +143,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from refund_desk.cases.models import RefundCase
+    from refund_desk.cases.models import AccountMembership, RefundCase, SellerAccount
 
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
@@ -158,10 +158,22 @@ def main() -> None:
         populate(args.cases)
     user, _ = get_user_model().objects.get_or_create(username="bench-agent")
     user.groups.add(Group.objects.get_or_create(name="agent")[0])
+    # An in-house agent works for every account; an agency's agent for one of the three.
+    AccountMembership.objects.get_or_create(user=user, account=None)
+    scoped_user, _ = get_user_model().objects.get_or_create(username="bench-agency-agent")
+    scoped_user.groups.add(Group.objects.get_or_create(name="agent")[0])
+    one_account = SellerAccount.objects.order_by("pk").first()
+    AccountMembership.objects.get_or_create(user=scoped_user, account=one_account)
     client = Client()
     client.force_login(user)
+    scoped_client = Client()
+    scoped_client.force_login(scoped_user)
 
     first = client.get("/").content.decode()
+    rows = first.count("data-case-id=")
+    if rows == 0:
+        print("the queue page lists no cases for the benchmark agent: the figures would mean nothing")
+        return
     match = re.search(r"[?&]cursor=([A-Za-z0-9_-]+)", first)
     page_two = match.group(1) if match else None
     urls = {
@@ -180,6 +192,12 @@ def main() -> None:
     print(f"queue page, {args.cases:,} cases, {connection.vendor}, median / p95 of {args.repeat} requests:")
     for label, url in urls.items():
         median, p95, status = measure(client, url, args.repeat)
+        print(f"  {label:42s} {median:7.1f} ms  {p95:7.1f} ms  (HTTP {status})")
+    for label, url in {
+        "one-account agent: default queue": "/",
+        "one-account agent: overdue": "/?overdue=1",
+    }.items():
+        median, p95, status = measure(scoped_client, url, args.repeat)
         print(f"  {label:42s} {median:7.1f} ms  {p95:7.1f} ms  (HTTP {status})")
 
 
