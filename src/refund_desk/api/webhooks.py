@@ -7,7 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from refund_desk.core.permissions import public
-from refund_desk.partners.services import SIGNATURE_HEADER
+from refund_desk.partners.services import DELIVERY_HEADER, SIGNATURE_HEADER
 from refund_desk.workflows.inspection import partner_inspection_receive
 
 
@@ -15,11 +15,13 @@ from refund_desk.workflows.inspection import partner_inspection_receive
 @csrf_exempt
 @require_POST
 def inbound(request: HttpRequest, slug: str) -> HttpResponse:
-    """Signed inspection results: invalid signature → 401, unusable body → 422; every attempt is logged."""
+    """Signed inspection results (see `partner_inspection_receive` for the answers); every attempt is
+    logged."""
     answer = partner_inspection_receive(
         slug=slug,
         body=request.body,
         signature=request.headers.get(SIGNATURE_HEADER, ""),
         remote_addr=str(request.META.get("REMOTE_ADDR", "")),
+        delivery_id=request.headers.get(DELIVERY_HEADER, "")[:200],
     )
     return JsonResponse(answer.body, status=answer.status)

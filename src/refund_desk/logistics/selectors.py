@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -11,19 +12,24 @@ from refund_desk.cases.models import RefundCase
 from refund_desk.logistics.models import Parcel
 
 
-def case_find_for_inspection(*, query: str, viewer: Any = None) -> tuple[RefundCase | None, Parcel | None]:
+def case_find_for_inspection(
+    *, query: str, viewer: Any = None, account_ids: Iterable[int] | None = None
+) -> tuple[RefundCase | None, Parcel | None]:
     """The case a warehouse is holding: by return waybill, else by return reference or Allegro id; for a
-    person (`viewer`) only among the accounts they work for."""
+    person (`viewer`) only among the accounts they work for, for a partner only among `account_ids`."""
     query = query.strip()
     if not query:
         return None, None
     parcels = (
         Parcel.objects.all() if viewer is None else scoped(Parcel.objects.all(), viewer, "case__account")
     )
+    cases = RefundCase.objects.all() if viewer is None else scoped(RefundCase.objects.all(), viewer)
+    if account_ids is not None:
+        allowed = list(account_ids)
+        parcels, cases = parcels.filter(case__account_id__in=allowed), cases.filter(account_id__in=allowed)
     parcel = parcels.select_related("case").filter(waybill__iexact=query).order_by("-created_at").first()
     if parcel is not None:
         return parcel.case, parcel
-    cases = RefundCase.objects.all() if viewer is None else scoped(RefundCase.objects.all(), viewer)
     case = cases.filter(Q(reference__iexact=query) | Q(external_id=query)).order_by("-opened_at").first()
     return case, None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +33,11 @@ class SubscriptionForm(forms.Form):
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
+    def __init__(self, *args: Any, accounts: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if accounts is not None:
+            self.fields["account"].queryset = accounts  # type: ignore[attr-defined]
+
     def event_list(self) -> list[str]:
         return [e.strip() for e in self.cleaned_data["events"].split(",") if e.strip()]
 
@@ -40,4 +47,18 @@ class PartnerForm(forms.Form):
     slug = forms.SlugField(label=_("Slug (inbound URL)"), max_length=50)
     kind = forms.ChoiceField(label=_("Kind"), choices=PartnerKind.choices)
     carrier_id = forms.CharField(label=_("Allegro carrier id"), max_length=64, required=False)
+    accounts = forms.ModelMultipleChoiceField(
+        label=_("Seller accounts"),
+        queryset=SellerAccount.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The partner's signed results may touch only the returns of these accounts."),
+    )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["accounts"].queryset = accounts  # type: ignore[attr-defined]
+
+    def account_ids(self) -> list[int]:
+        return [account.pk for account in self.cleaned_data["accounts"]]

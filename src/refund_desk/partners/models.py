@@ -33,6 +33,10 @@ class Partner(models.Model):
     carrier_id = models.CharField(_("Allegro carrier id"), max_length=64, blank=True, db_index=True)
     # Fernet-encrypted (core.crypto); read and set through `inbound_secret`.
     inbound_secret_encrypted = models.TextField(default=new_encrypted_secret)
+    # The seller accounts whose returns the partner handles: its signed results touch only their cases.
+    accounts = models.ManyToManyField(SellerAccount, blank=True, related_name="partners")
+    # Set when the stored secret cannot be decrypted (the encryption key changed): rotate it.
+    needs_new_secret = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -66,6 +70,7 @@ class WebhookSubscription(models.Model):
     secret_encrypted = models.TextField(default=new_encrypted_secret)
     # Event names ("refund.succeeded") or prefixes ending in "*" ("refund.*"); empty means every event.
     events = models.JSONField(default=list, blank=True)
+    needs_new_secret = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -130,6 +135,21 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} → {self.status_code or self.error[:40]}"
+
+
+class InboundWebhookReceipt(models.Model):
+    """A signed inbound request that was acted on, so that the same one is never acted on twice: by its
+    signature (the same body at the same second) and by the partner's delivery id, when it sends one."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="receipts")
+    key = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partner", "key"], name="inbound_receipt_once")]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.key}"
 
 
 class InboundWebhookLog(models.Model):

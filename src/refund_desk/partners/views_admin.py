@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from refund_desk.cases.access import accounts_visible
 from refund_desk.cases.actors import Actor
 from refund_desk.core.errors import DomainError, ValidationFailed
 from refund_desk.core.permissions import Perm, has_perm, permission_required
@@ -73,7 +74,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
 
 @permission_required(Perm.PARTNERS_MANAGE)
 def subscription_create(request: HttpRequest) -> HttpResponse:
-    form = SubscriptionForm(request.POST or None)
+    form = SubscriptionForm(request.POST or None, accounts=accounts_visible(request.user))
 
     def save(data: dict[str, Any]) -> HttpResponse:
         subscription = services.webhook_subscription_create(
@@ -106,7 +107,7 @@ def subscription_edit(request: HttpRequest, subscription_id: int) -> HttpRespons
         "partner": subscription.partner_id,
         "is_active": subscription.is_active,
     }
-    form = SubscriptionForm(request.POST or None, initial=initial)
+    form = SubscriptionForm(request.POST or None, initial=initial, accounts=accounts_visible(request.user))
 
     def save(data: dict[str, Any]) -> HttpResponse:
         services.webhook_subscription_update(
@@ -163,7 +164,7 @@ def _inbound(partner: Partner) -> str:
 
 @permission_required(Perm.PARTNERS_MANAGE)
 def partner_create(request: HttpRequest) -> HttpResponse:
-    form = PartnerForm(request.POST or None)
+    form = PartnerForm(request.POST or None, accounts=accounts_visible(request.user))
 
     def save(data: dict[str, Any]) -> HttpResponse:
         partner, secret = services.partner_create(
@@ -172,6 +173,7 @@ def partner_create(request: HttpRequest) -> HttpResponse:
             kind=data["kind"],
             carrier_id=data["carrier_id"],
             actor=Actor.for_user(request.user),
+            account_ids=form.account_ids(),
         )
         return _secret_page(
             request,
@@ -193,8 +195,9 @@ def partner_edit(request: HttpRequest, partner_id: int) -> HttpResponse:
         "kind": partner.kind,
         "carrier_id": partner.carrier_id,
         "is_active": partner.is_active,
+        "accounts": list(partner.accounts.values_list("pk", flat=True)),
     }
-    form = PartnerForm(request.POST or None, initial=initial)
+    form = PartnerForm(request.POST or None, initial=initial, accounts=accounts_visible(request.user))
 
     def save(data: dict[str, Any]) -> HttpResponse:
         services.partner_update(
@@ -205,6 +208,7 @@ def partner_edit(request: HttpRequest, partner_id: int) -> HttpResponse:
             kind=data["kind"],
             carrier_id=data["carrier_id"],
             is_active=data["is_active"],
+            account_ids=form.account_ids(),
         )
         return redirect("partners:partners")
 

@@ -91,6 +91,7 @@ class AlertKind(TextChoices):
     PARCEL_STALE = "PARCEL_STALE", _("Return parcel without a scan")
     PARCEL_PROBLEM = "PARCEL_PROBLEM", _("Return parcel lost or sent back")
     CLAIM_FAILED = "CLAIM_FAILED", _("Commission claim could not be filed")
+    SECRET_UNREADABLE = "SECRET_UNREADABLE", _("A partner's secret must be renewed")
 
 
 class TransferFormat(TextChoices):

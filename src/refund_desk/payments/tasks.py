@@ -9,6 +9,7 @@ from __future__ import annotations
 from refund_desk.core.effects import task
 from refund_desk.core.schedules import periodic
 from refund_desk.payments import services
+from refund_desk.payments.choices import AlertKind
 
 
 @task("payments.refund_execute")
@@ -19,6 +20,12 @@ def refund_execute_task(refund_order_id: int) -> None:
 @task("payments.commission_claim_file")
 def commission_claim_file_task(claim_id: int) -> None:
     services.commission_claim_file(claim_id=claim_id)
+
+
+@task("payments.alert_raise")
+def alert_raise_task(kind: str, message: str, dedup_key: str) -> None:
+    """An alert raised for an app that cannot import payments (partners: a secret that must be renewed)."""
+    services.alert_raise(kind=AlertKind(kind), message=message, dedup_key=dedup_key)
 
 
 @periodic("payments.outbox_run")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Q
 
+from refund_desk.cases.access import may_see_account, require_account
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import SellerAccount
 from refund_desk.core.errors import PermissionDenied, ValidationFailed
@@ -122,7 +124,8 @@ def webhook_subscription_rotate_secret(
     locked = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
     secret = new_secret()
     locked.secret = secret
-    locked.save(update_fields=["secret_encrypted"])
+    locked.needs_new_secret = False
+    locked.save(update_fields=["secret_encrypted", "needs_new_secret"])
     logger.info("webhook subscription %s secret rotated by %s", locked.pk, actor.label)
     return locked, secret
 
@@ -141,27 +144,59 @@ def _clean_partner(*, name: str, slug: str, kind: str, carrier_id: str) -> tuple
     return name, slug, kind, carrier_id
 
 
+def _partner_accounts(actor: Actor, partner: Partner | None, account_ids: Iterable[int]) -> set[int]:
+    """The accounts a partner will handle: those chosen (each one the actor works for), plus those of
+    other accounts it already handles, which this actor cannot see and so does not take away."""
+    chosen = {int(pk) for pk in account_ids}
+    known = set(SellerAccount.objects.filter(pk__in=chosen).values_list("pk", flat=True))
+    if chosen - known:
+        raise ValidationFailed([("accounts", "unknown seller account")])
+    for pk in chosen:
+        require_account(actor, pk)
+    if partner is not None:
+        current = set(partner.accounts.values_list("pk", flat=True))
+        chosen |= {pk for pk in current if not may_see_account(actor.user, pk)} if actor.user else set()
+    return chosen
+
+
 @transaction.atomic
 def partner_create(
-    *, name: str, slug: str, kind: str, actor: Actor, carrier_id: str = ""
+    *,
+    name: str,
+    slug: str,
+    kind: str,
+    actor: Actor,
+    carrier_id: str = "",
+    account_ids: Iterable[int] = (),
 ) -> tuple[Partner, str]:
-    """A new partner and its inbound secret (returned once in plain text, stored encrypted)."""
+    """A new partner handling `account_ids`, and its inbound secret (returned once, stored encrypted)."""
     _require_supervisor(actor)
     name, slug, kind, carrier_id = _clean_partner(name=name, slug=slug, kind=kind, carrier_id=carrier_id)
     if Partner.objects.filter(Q(name=name) | Q(slug=slug)).exists():
         raise ValidationFailed([("slug", "a partner with this name or slug exists")])
+    accounts = _partner_accounts(actor, None, account_ids)
     secret = new_secret()
     partner = Partner(name=name, slug=slug, kind=kind, carrier_id=carrier_id)
     partner.inbound_secret = secret
     partner.save()
+    partner.accounts.set(accounts)
     logger.info("partner %s created by %s", partner.slug, actor.label)
     return partner, secret
 
 
 @transaction.atomic
 def partner_update(
-    *, partner: Partner, actor: Actor, name: str, slug: str, kind: str, carrier_id: str, is_active: bool
+    *,
+    partner: Partner,
+    actor: Actor,
+    name: str,
+    slug: str,
+    kind: str,
+    carrier_id: str,
+    is_active: bool,
+    account_ids: Iterable[int] | None = None,
 ) -> Partner:
+    """Change a partner (`account_ids` None: the accounts it handles stay as they are)."""
     _require_supervisor(actor)
     name, slug, kind, carrier_id = _clean_partner(name=name, slug=slug, kind=kind, carrier_id=carrier_id)
     if Partner.objects.filter(Q(name=name) | Q(slug=slug)).exclude(pk=partner.pk).exists():
@@ -170,6 +205,8 @@ def partner_update(
     locked.name, locked.slug, locked.kind = name, slug, kind
     locked.carrier_id, locked.is_active = carrier_id, is_active
     locked.save(update_fields=["name", "slug", "kind", "carrier_id", "is_active"])
+    if account_ids is not None:
+        locked.accounts.set(_partner_accounts(actor, locked, account_ids))
     logger.info("partner %s updated by %s", locked.slug, actor.label)
     return locked
 
@@ -181,6 +218,7 @@ def partner_rotate_inbound_secret(*, partner: Partner, actor: Actor) -> tuple[Pa
     locked = Partner.objects.select_for_update().get(pk=partner.pk)
     secret = new_secret()
     locked.inbound_secret = secret
-    locked.save(update_fields=["inbound_secret_encrypted"])
+    locked.needs_new_secret = False
+    locked.save(update_fields=["inbound_secret_encrypted", "needs_new_secret"])
     logger.info("partner %s inbound secret rotated by %s", locked.slug, actor.label)
     return locked, secret

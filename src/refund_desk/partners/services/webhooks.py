@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import CaseEvent, RefundCase, SellerAccount
+from refund_desk.core.crypto import DecryptionFailed
 from refund_desk.core.effects import run_after_commit
 from refund_desk.partners.choices import DeliveryStatus, IssueKind, PartnerKind
 from refund_desk.partners.models import (
@@ -127,14 +128,16 @@ def webhook_deliver(
         return WebhookDelivery.objects.get(pk=delivery_id)
     body = json.dumps({"id": str(delivery.event_id), **delivery.payload}, separators=(",", ":")).encode()
     timestamp = int(moment.timestamp())
+    try:
+        secret = delivery.subscription.secret
+    except DecryptionFailed:
+        return _secret_unreadable(delivery, moment)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "RefundDesk-Webhooks/1",
         EVENT_HEADER: delivery.event,
         DELIVERY_HEADER: str(delivery.event_id),
-        SIGNATURE_HEADER: signature_header(
-            secret=delivery.subscription.secret, timestamp=timestamp, body=body
-        ),
+        SIGNATURE_HEADER: signature_header(secret=secret, timestamp=timestamp, body=body),
     }
     started = time.monotonic()
     status_code: int | None = None
@@ -151,9 +154,31 @@ def webhook_deliver(
     return _record(delivery.pk, moment, status_code, error, duration)
 
 
+UNSIGNABLE = "the subscription's secret cannot be decrypted with the current key: rotate it, then replay"
+
+
+def _secret_unreadable(delivery: WebhookDelivery, now: datetime) -> WebhookDelivery:
+    """Signing is impossible until someone rotates the secret: stop retrying, say why, raise an alert."""
+    WebhookSubscription.objects.filter(pk=delivery.subscription_id).update(needs_new_secret=True)
+    run_after_commit(
+        "payments.alert_raise",
+        "SECRET_UNREADABLE",
+        f"webhook subscription {delivery.subscription.name}: {UNSIGNABLE}",
+        f"subscription-secret:{delivery.subscription_id}",
+    )
+    logger.warning("webhook subscription %s: %s", delivery.subscription_id, UNSIGNABLE)
+    return _record(delivery.pk, now, None, UNSIGNABLE, 0, give_up=True)
+
+
 @transaction.atomic
 def _record(
-    delivery_id: int, now: datetime, status_code: int | None, error: str, duration: int
+    delivery_id: int,
+    now: datetime,
+    status_code: int | None,
+    error: str,
+    duration: int,
+    *,
+    give_up: bool = False,
 ) -> WebhookDelivery:
     delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
     WebhookAttempt.objects.create(
@@ -165,7 +190,7 @@ def _record(
     if not error:
         delivery.status = DeliveryStatus.DELIVERED
         delivery.delivered_at = now
-    elif delivery.attempts > len(RETRY_SCHEDULE):
+    elif give_up or delivery.attempts > len(RETRY_SCHEDULE):
         delivery.status = DeliveryStatus.FAILED
         logger.warning(
             "webhook %s to %s gave up after %d attempts",

@@ -106,6 +106,7 @@ def test_inbound_webhook_needs_a_valid_signature(
     partner = Partner(name="Magazyn", slug="magazyn", kind=PartnerKind.WAREHOUSE)
     partner.inbound_secret = SECRET
     partner.save()
+    partner.accounts.add(account)
     # The account lets automation pay full refunds up to 1000 PLN (the approval guard).
     policy_services.policy_publish(
         account=account, marketplace="allegro-pl", yaml_text=AUTOMATIC, actor=SYSTEM
