@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
 
 from refund_desk.cases.access import require_account as _require_account
 from refund_desk.cases.actors import Actor
@@ -53,8 +55,17 @@ def payment_settings_set(
     if not threshold.is_finite() or threshold < 0:
         errors.append(("approval_threshold", "must be an amount of 0 or more"))
     iban = (debtor_iban or "").replace(" ", "").upper()
-    if debtor_iban and not (15 <= len(iban) <= 34 and iban[:2].isalpha() and iban[2:].isalnum()):
-        errors.append(("debtor_iban", "not an IBAN"))
+    if debtor_iban:
+        try:
+            iban = str(IBAN(iban).compact)
+        except SchwiftyException as exc:
+            errors.append(("debtor_iban", f"not a valid IBAN ({exc})"))
+    bic = (debtor_bic or "").replace(" ", "").upper()
+    if debtor_bic:
+        try:
+            bic = str(BIC(bic).compact)
+        except SchwiftyException as exc:
+            errors.append(("debtor_bic", f"not a valid BIC ({exc})"))
     if errors:
         raise ValidationFailed(errors)
     _require_account(actor, account.pk)
@@ -78,11 +89,11 @@ def payment_settings_set(
     else:
         row.approval_threshold = threshold
     if debtor_name is not None:
-        row.debtor_name = debtor_name.strip()
+        row.debtor_name = debtor_name.strip()[:140]
     if debtor_iban is not None:
         row.debtor_iban = iban
     if debtor_bic is not None:
-        row.debtor_bic = debtor_bic.strip().upper()
+        row.debtor_bic = bic
     row.save()
     audit_record(
         actor=actor,

@@ -90,6 +90,15 @@ def _sepa_xml(batch_id: str, refunds: list[RefundOrder], debtor: AccountPaymentS
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(document, encoding="unicode")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A text cell a spreadsheet will show as text: one that would start a formula (`=HYPERLINK(...)`,
+    `+`, `-`, `@`, a tab or carriage return) gets a leading apostrophe (OWASP "CSV injection")."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def _csv(refunds: list[RefundOrder]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
@@ -98,12 +107,12 @@ def _csv(refunds: list[RefundOrder]) -> str:
         writer.writerow(
             [
                 refund.command_id.hex,
-                refund.bank_owner or refund.case.buyer_login,
-                refund.bank_iban or refund.bank_account_number,
-                refund.bank_swift,
+                csv_cell(refund.bank_owner or refund.case.buyer_login),
+                csv_cell(refund.bank_iban or refund.bank_account_number),
+                csv_cell(refund.bank_swift),
                 f"{refund.total:.2f}",
                 refund.currency,
-                _remittance(refund),
+                csv_cell(_remittance(refund)),
             ]
         )
     return out.getvalue()
