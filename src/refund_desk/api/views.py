@@ -63,6 +63,7 @@ from refund_desk.cases.selectors import (
     case_transition_options,
 )
 from refund_desk.cases.services import case_transition
+from refund_desk.core.auth import cool_off_seconds, sign_in_allowed
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.core.permissions import Perm
 from refund_desk.integrations.allegro.intake import Outcome, cases_import
@@ -79,6 +80,8 @@ PROBLEM_DESCRIPTIONS = {
     404: "No such case or resource.",
     405: "The method is not allowed here; the Allow header lists the allowed ones.",
     409: "The case's current status does not allow the requested move.",
+    413: "The request body is larger than the limit named in `detail` (API_MAX_BODY_BYTES).",
+    429: "Too many wrong passwords for this login from this address; Retry-After says when to try again.",
     500: "Unexpected server error; details are logged, never returned.",
 }
 
@@ -144,10 +147,16 @@ class TokenObtainView(ProblemAPIView, ObtainAuthToken):
         summary="Obtain an API token",
         description='Returns the token to send as "Authorization: Token <token>" (created on first use).',
         request=TokenCredentialsSerializer,
-        responses={(200, JSON): TokenSerializer, **problem_responses(400, authenticated=False)},
+        responses={(200, JSON): TokenSerializer, **problem_responses(400, 429, authenticated=False)},
         auth=[],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        username = request.data.get("username") if isinstance(request.data, dict) else None
+        if isinstance(username, str) and not sign_in_allowed(request._request, username):
+            raise exceptions.Throttled(
+                wait=cool_off_seconds(),
+                detail="Too many wrong passwords for this login from here; try again later.",
+            )
         return super().post(request, *args, **kwargs)
 
 
@@ -312,7 +321,7 @@ class CaseImportView(ProblemAPIView):
                 IntakeSummarySerializer, description="At least one case was created."
             ),
             (200, JSON): OpenApiResponse(IntakeSummarySerializer, description="No case was created."),
-            **problem_responses(400, 403),
+            **problem_responses(400, 403, 413),
         },
     )
     def post(self, request: Request) -> Response:
