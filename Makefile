@@ -34,7 +34,7 @@ demo: install
 	@echo "  Refund Desk will run at http://$(HOST):$(PORT)/"
 	@echo "  Log in as demo / refund-desk-demo  (also: agent, supervisor, auditor with the same password)"
 	@echo ""
-	$(BIN)/refund-desk demo --live --host $(HOST) --port $(PORT) --emulator-args "$(EMULATOR_ARGS)"
+	HTTPS=false $(BIN)/refund-desk demo --live --host $(HOST) --port $(PORT) --emulator-args "$(EMULATOR_ARGS)"
 
 lint: install
 	$(BIN)/ruff check .
@@ -49,7 +49,7 @@ pytest: install chromium
 test: lint typecheck pytest
 
 serve: install
-	$(BIN)/refund-desk serve --host $(HOST) --port $(PORT)
+	HTTPS=false $(BIN)/refund-desk serve --host $(HOST) --port $(PORT)
 
 worker: install
 	$(BIN)/refund-desk run_huey

@@ -13,3 +13,7 @@ def pytest_configure(config: object) -> None:
 
     # Hashing at full strength costs ~0.3 s per login/user in tests and proves nothing there.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The test client and the browser tests speak plain HTTP (as HTTPS=false would set).
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_HSTS_SECONDS = 0

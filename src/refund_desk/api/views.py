@@ -111,6 +111,8 @@ class ProblemAPIView(APIView):
             # Errors use the problem renderer whatever the client negotiated for success responses.
             response.accepted_renderer = ProblemJSONRenderer()
             response.accepted_media_type = PROBLEM_MEDIA_TYPE
+        # Answers carry buyers' data and tokens: no browser or proxy keeps a copy.
+        response["Cache-Control"] = "no-store"
         return response
 
 
@@ -384,6 +386,7 @@ class LocalSwaggerView(SpectacularSwaggerView):
     (which would send the schema URL to validator.swagger.io)."""
 
     public = True
+    template_name = "api/swagger_ui.html"
 
     @extend_schema(exclude=True)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

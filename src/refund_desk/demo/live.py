@@ -12,6 +12,7 @@ chose their settings. Every new request is then reviewed by the worker seconds a
 
 from __future__ import annotations
 
+import os
 import shlex
 import signal
 import subprocess
@@ -188,6 +189,8 @@ def run_live_demo(
     *, host: str, port: int, emulator_port: int, emulator_args: str, say: Callable[[str], None]
 ) -> None:
     url = f"http://127.0.0.1:{emulator_port}"
+    # The demo serves plain HTTP on this machine: no Secure cookies, HSTS or HTTPS redirect for it.
+    os.environ.setdefault("HTTPS", "false")
     children: list[subprocess.Popen[bytes]] = []
     signal.signal(signal.SIGTERM, _stop)  # a terminated demo stops its children too
     try:
