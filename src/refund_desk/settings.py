@@ -289,3 +289,5 @@ INTAKE_MAX_ORDER_AMOUNT: dict[str, str] = {
 # Four-eyes approval above these amounts per currency, unless an account sets its own.
 PAYMENTS_APPROVAL_THRESHOLDS: dict[str, str] = env.json("PAYMENTS_APPROVAL_THRESHOLDS", default={})
 LOGISTICS_STALE_PARCEL_DAYS = env.int("LOGISTICS_STALE_PARCEL_DAYS", default=5)
+# Inspection photos: JPEG, PNG, HEIC or PDF (recognised by content), each at most this large.
+INSPECTION_PHOTO_MAX_BYTES = env.int("INSPECTION_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)

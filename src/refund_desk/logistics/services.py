@@ -209,6 +209,33 @@ def parcel_report_issue(*, parcel: Parcel, kind: IssueKind, actor: Actor, descri
 # --- inspections ----------------------------------------------------------------------------------
 
 
+MAX_PHOTOS = 10
+# What an inspection photo may be, recognised by its first bytes (never by its name or declared type).
+SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\xff\xd8\xff", "jpg"),
+    (0, b"\x89PNG\r\n\x1a\n", "png"),
+    (0, b"%PDF-", "pdf"),
+    (4, b"ftypheic", "heic"),
+    (4, b"ftypheix", "heic"),
+    (4, b"ftyphevc", "heic"),
+    (4, b"ftypmif1", "heic"),
+)
+
+
+def photo_kind(photo: UploadedFile) -> tuple[str, str]:
+    """("jpg" | "png" | "pdf" | "heic", "") for an acceptable file, else ("", the reason)."""
+    limit = int(settings.INSPECTION_PHOTO_MAX_BYTES)
+    if (photo.size or 0) > limit:
+        return "", f"larger than {limit // (1024 * 1024)} MiB"
+    photo.seek(0)
+    head = photo.read(16)
+    photo.seek(0)
+    for offset, magic, kind in SIGNATURES:
+        if head[offset : offset + len(magic)] == magic:
+            return kind, ""
+    return "", "not a JPEG, PNG, HEIC photo or a PDF"
+
+
 @dataclass(frozen=True, slots=True)
 class ItemFinding:
     case_item_id: int
@@ -284,6 +311,16 @@ def inspection_record(
             )
     if len({f.case_item_id for f in findings}) != len(findings):
         errors.append(("items", "each item once"))
+    kinds: dict[tuple[int, int], str] = {}
+    for index, finding in enumerate(findings):
+        if len(finding.photos) > MAX_PHOTOS:
+            errors.append((f"items[{index}].photos", f"at most {MAX_PHOTOS} photos per item"))
+        for number, photo in enumerate(finding.photos):
+            kind, problem = photo_kind(photo)
+            if problem:
+                errors.append((f"items[{index}].photos[{number}]", problem))
+            else:
+                kinds[index, number] = kind
     if errors:
         raise ValidationFailed(errors)
     all_ok = all(f.outcome == InspectionOutcome.OK for f in findings)
@@ -296,14 +333,16 @@ def inspection_record(
         all_ok=all_ok,
         suggestion=suggestion,
     )
-    for finding in findings:
+    for index, finding in enumerate(findings):
         item = InspectionItem.objects.create(
             inspection=inspection,
             case_item=items[finding.case_item_id],
             outcome=finding.outcome,
             note=finding.note,
         )
-        for photo in finding.photos:
+        for number, photo in enumerate(finding.photos):
+            # Stored under a name of our own with the extension of what the bytes are.
+            photo.name = f"{inspection.pk}-{item.pk}-{number}.{kinds[index, number]}"
             InspectionPhoto.objects.create(item=item, image=photo)
     outcomes = {items[f.case_item_id].line_item.external_id: f.outcome for f in findings}
     payload = {"inspection": inspection.pk, "outcomes": outcomes, "suggestion": suggestion}
