@@ -22,7 +22,10 @@ if _env_file.is_file():
     env.read_env(str(_env_file))
 
 DATA_DIR = Path(env.str("REFUND_DESK_DATA_DIR", default=str(PROJECT_ROOT / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# The database, the task queue, uploads and the generated secret key are for this user only: files the
+# desk creates are 0600 and its directories 0700.
+os.umask(0o077)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:
@@ -272,7 +275,8 @@ LOGGING = {
 # Domain settings
 QUEUE_PAGE_SIZE = env.int("QUEUE_PAGE_SIZE", default=50)
 
-# Allegro (see .env.example); client id/secret and FIELD_ENCRYPTION_KEY are read where they are used.
+# Allegro (see .env.example); client id/secret are read where they are used. Secrets at rest: see
+# core/crypto.py (FIELD_ENCRYPTION_KEY_FILE, FIELD_ENCRYPTION_KEYS, FIELD_ENCRYPTION_KEY).
 ALLEGRO_SYNC_LOOKBACK_DAYS = env.int("ALLEGRO_SYNC_LOOKBACK_DAYS", default=30)
 
 # Intake: the largest line (price × quantity) and order (lines + delivery) accepted per currency, from

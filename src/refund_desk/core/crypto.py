@@ -1,8 +1,16 @@
 """Encryption at rest for secrets: Allegro OAuth tokens, webhook signing secrets (Fernet: AES-128-CBC +
-HMAC-SHA256).
+HMAC-SHA256), with key rotation (MultiFernet: the first key encrypts, every key decrypts).
 
-The key is FIELD_ENCRYPTION_KEY (a Fernet key, or any secret string) from the environment or
-settings, else derived from SECRET_KEY — rotating SECRET_KEY then means reconnecting accounts.
+Where the keys come from, first match wins:
+- `FIELD_ENCRYPTION_KEY_FILE`: a file outside the data directory (e.g. /etc/refund-desk/field-keys), one
+  key per line, newest first;
+- `FIELD_ENCRYPTION_KEYS`: the same, comma-separated, in the environment;
+- `FIELD_ENCRYPTION_KEY`: a single key;
+- else a key derived from SECRET_KEY (the embedded default).
+The key derived from SECRET_KEY always stays as the last key for decrypting, so values written before
+keys were configured stay readable. To rotate: put a new key first (`refund-desk secrets new-key` prints
+one), restart, run `refund-desk secrets rotate` (re-encrypts every `*_encrypted` column with the new key),
+then drop the old key. A key may be a Fernet key or any long secret string.
 """
 
 from __future__ import annotations
@@ -11,8 +19,9 @@ import base64
 import hashlib
 import os
 from functools import lru_cache
+from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
 KEY_LABEL = b"refund-desk/allegro-credentials/v1"
@@ -29,18 +38,31 @@ def _fernet_key(secret: str) -> bytes:
     return base64.urlsafe_b64encode(digest)
 
 
-@lru_cache(maxsize=4)
-def _fernet_for(secret: str) -> Fernet:
-    return Fernet(_fernet_key(secret))
+def configured_keys() -> list[str]:
+    """The keys, newest first (see the module)."""
+    path = os.environ.get("FIELD_ENCRYPTION_KEY_FILE") or getattr(settings, "FIELD_ENCRYPTION_KEY_FILE", "")
+    if path:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        keys = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    else:
+        many = os.environ.get("FIELD_ENCRYPTION_KEYS") or getattr(settings, "FIELD_ENCRYPTION_KEYS", "")
+        one = os.environ.get("FIELD_ENCRYPTION_KEY") or getattr(settings, "FIELD_ENCRYPTION_KEY", "")
+        keys = [k.strip() for k in many.split(",") if k.strip()] if many else ([one] if one else [])
+    derived = settings.SECRET_KEY
+    return [*keys, derived] if derived not in keys else keys
 
 
-def fernet() -> Fernet:
-    secret = (
-        os.environ.get("FIELD_ENCRYPTION_KEY")
-        or getattr(settings, "FIELD_ENCRYPTION_KEY", "")
-        or settings.SECRET_KEY
-    )
-    return _fernet_for(secret)
+@lru_cache(maxsize=8)
+def _multi(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(_fernet_key(key)) for key in keys])
+
+
+def fernet() -> MultiFernet:
+    return _multi(tuple(configured_keys()))
+
+
+def new_key() -> str:
+    return Fernet.generate_key().decode()
 
 
 def encrypt(value: str) -> str:
@@ -48,7 +70,7 @@ def encrypt(value: str) -> str:
 
 
 class DecryptionFailed(Exception):
-    """The stored token was encrypted under another key."""
+    """The stored value was encrypted under a key this installation no longer has."""
 
 
 def decrypt(value: str) -> str:
@@ -57,4 +79,14 @@ def decrypt(value: str) -> str:
     try:
         return fernet().decrypt(value.encode()).decode()
     except InvalidToken as exc:
-        raise DecryptionFailed("stored Allegro token cannot be decrypted with the current key") from exc
+        raise DecryptionFailed("a stored secret cannot be decrypted with any configured key") from exc
+
+
+def reencrypt(value: str) -> str:
+    """`value` encrypted with the newest key (raises DecryptionFailed when no key decrypts it)."""
+    if not value:
+        return ""
+    try:
+        return fernet().rotate(value.encode()).decode()
+    except InvalidToken as exc:
+        raise DecryptionFailed("a stored secret cannot be decrypted with any configured key") from exc
