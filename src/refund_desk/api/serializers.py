@@ -256,7 +256,8 @@ class TokenCredentialsSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text='Send it as "Authorization: Token <token>".')
+    token = serializers.CharField(help_text='Send it as "Authorization: Token <token>". Shown only now.')
+    expiry = serializers.DateTimeField(help_text="When the token stops working (API_TOKEN_DAYS after issue).")
 
 
 # --- intake ------------------------------------------------------------------------------------------

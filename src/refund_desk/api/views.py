@@ -21,7 +21,7 @@ from drf_spectacular.utils import (
 )
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework import exceptions
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -63,6 +63,7 @@ from refund_desk.cases.selectors import (
     case_transition_options,
 )
 from refund_desk.cases.services import case_transition
+from refund_desk.cases.team import api_token_issue
 from refund_desk.core.auth import cool_off_seconds, sign_in_allowed
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.core.permissions import Perm
@@ -134,8 +135,8 @@ def _case_detail(request: Request, case: RefundCase) -> dict[str, Any]:
 # --- auth --------------------------------------------------------------------------------------------
 
 
-class TokenObtainView(ProblemAPIView, ObtainAuthToken):
-    """Exchange a username and password for the user's API token."""
+class TokenObtainView(ProblemAPIView):
+    """Exchange a username and password for a new API token (stored only as a digest, with an expiry)."""
 
     public = True
 
@@ -147,7 +148,9 @@ class TokenObtainView(ProblemAPIView, ObtainAuthToken):
         operation_id="auth_token_obtain",
         tags=["auth"],
         summary="Obtain an API token",
-        description='Returns the token to send as "Authorization: Token <token>" (created on first use).',
+        description='Issues a new token to send as "Authorization: Token <token>"; it expires after '
+        "API_TOKEN_DAYS (30 by default) and is shown only in this answer (the desk keeps a digest). "
+        "At most 10 live tokens per person; resetting on the team page or deactivating revokes them all.",
         request=TokenCredentialsSerializer,
         responses={(200, JSON): TokenSerializer, **problem_responses(400, 429, authenticated=False)},
         auth=[],
@@ -159,7 +162,10 @@ class TokenObtainView(ProblemAPIView, ObtainAuthToken):
                 wait=cool_off_seconds(),
                 detail="Too many wrong passwords for this login from here; try again later.",
             )
-        return super().post(request, *args, **kwargs)
+        credentials = AuthTokenSerializer(data=request.data, context={"request": request})
+        credentials.is_valid(raise_exception=True)
+        token, expiry = api_token_issue(user=credentials.validated_data["user"])
+        return Response({"token": token, "expiry": expiry})
 
 
 # --- cases -------------------------------------------------------------------------------------------

@@ -10,13 +10,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import transaction
 from django.db.models import Q
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
+from knox.models import AuthToken
 
 from refund_desk.cases.access import forget_cached_accounts, visible_account_ids
 from refund_desk.cases.actors import Actor
@@ -187,7 +189,7 @@ def team_member_update(
         user.is_active = active
         user.save(update_fields=["is_active"])
         if not active:
-            Token.objects.filter(user=user).delete()
+            AuthToken.objects.filter(user=user).delete()
     after = _state(user)
     if after != before:
         audit_record(
@@ -202,12 +204,24 @@ def team_member_update(
     return user
 
 
+def api_token_issue(*, user: Any) -> tuple[str, Any]:
+    """A new API token for `user`: returned once in plain text, stored as a digest, with its expiry. Expired
+    tokens are dropped, and beyond TOKEN_LIMIT_PER_USER live ones the oldest go."""
+    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+    limit = int(cast(int, settings.REST_KNOX.get("TOKEN_LIMIT_PER_USER") or 0))
+    if limit:
+        live = list(AuthToken.objects.filter(user=user).order_by("-created").values_list("pk", flat=True))
+        AuthToken.objects.filter(pk__in=live[limit - 1 :]).delete()
+    instance, token = AuthToken.objects.create(user=user)
+    return token, instance.expiry
+
+
 @transaction.atomic
 def team_member_token_reset(*, user: Any, actor: Actor) -> str:
-    """Revoke the person's API token and issue a new one (shown once)."""
+    """Revoke every API token of the person and issue a new one (shown once)."""
     _check_grant(actor, member_access(user).roles, member_access(user).accounts, user)
-    Token.objects.filter(user=user).delete()
-    token = Token.objects.create(user=user)
+    AuthToken.objects.filter(user=user).delete()
+    token, _expiry = api_token_issue(user=user)
     audit_record(
         actor=actor,
         action="team.token_reset",
@@ -215,4 +229,4 @@ def team_member_token_reset(*, user: Any, actor: Actor) -> str:
         object_id=user.pk,
         summary=f"{user.get_username()}: API token reset",
     )
-    return str(token.key)
+    return token

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.models import AccountMembership
@@ -70,15 +70,15 @@ def test_admin_adds_a_person_who_can_sign_in_with_the_password_shown_once(world:
 def test_admin_changes_roles_deactivates_and_the_token_stops_working(world: World) -> None:
     admin = client_of(world.people["admin"])
     agent = world.people["agent"]
-    token = Token.objects.create(user=agent)
+    token_row, token = AuthToken.objects.create(user=agent)
 
     response = admin.post(f"/team/{agent.pk}/", {"roles": ["auditor"], "accounts": [world.account.pk]})
 
     assert response.status_code == 302
     agent = fresh(agent)
     assert assigned(agent) == {Role.AUDITOR} and not agent.is_active
-    assert not Token.objects.filter(pk=token.pk).exists()
-    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert not AuthToken.objects.filter(pk=token_row.pk).exists()
+    api = Client(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/v1/cases/").status_code == 401
     change = AuditRecord.objects.get(action="team.member_changed")
     assert change.before is not None and change.before["roles"] == ["agent"]
@@ -93,12 +93,16 @@ def test_admin_changes_roles_deactivates_and_the_token_stops_working(world: Worl
 def test_reset_token_revokes_the_old_one_and_shows_the_new_one_once(world: World) -> None:
     admin = client_of(world.people["admin"])
     agent = world.people["agent"]
-    old = Token.objects.create(user=agent)
+    old_row, old = AuthToken.objects.create(user=agent)
 
     page = admin.post(f"/team/{agent.pk}/token/")
 
-    new = Token.objects.get(user=agent)
-    assert new.key != old.key and new.key in page.content.decode()
+    new = page.context["secret"]
+    assert new != old and new in page.content.decode()
+    assert not AuthToken.objects.filter(pk=old_row.pk).exists()
+    assert AuthToken.objects.filter(user=agent).count() == 1
+    assert Client(HTTP_AUTHORIZATION=f"Token {old}").get("/api/v1/cases/").status_code == 401
+    assert Client(HTTP_AUTHORIZATION=f"Token {new}").get("/api/v1/cases/").status_code == 200
     assert audit_actions()[-1] == "team.token_reset"
 
 

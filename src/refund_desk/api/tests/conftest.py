@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from refund_desk.ai.synthetic.casefiles import generate_case_files
@@ -51,9 +51,9 @@ def auditor(db: None) -> Any:
 @pytest.fixture
 def client_for(db: None) -> ClientFor:
     def build(user: AbstractBaseUser) -> APIClient:
-        token, _ = Token.objects.get_or_create(user=user)
+        _instance, token = AuthToken.objects.create(user=user)
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client
 
     return build

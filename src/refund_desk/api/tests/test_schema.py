@@ -51,7 +51,7 @@ def test_schema_documents_parameters_and_problem_responses(client: Client, db: N
     assert {"type", "title", "status", "detail", "instance", "errors"} <= set(problem["properties"])
     money = schema["components"]["schemas"]["Money"]
     assert money["properties"]["amount"]["type"] == "string"
-    assert "tokenAuth" in schema["components"]["securitySchemes"]
+    assert "knoxApiToken" in schema["components"]["securitySchemes"]
 
 
 def test_schema_is_also_available_as_yaml(client: Client, db: None) -> None:
