@@ -7,6 +7,7 @@ every service acting for a person checks `require_account`, and a case of anothe
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
@@ -52,6 +53,21 @@ def accounts_visible(user: Any) -> QuerySet[SellerAccount]:
     accounts = SellerAccount.objects.order_by("name")
     ids = visible_account_ids(user)
     return accounts if ids is None else accounts.filter(pk__in=ids)
+
+
+ACCOUNT_NAME = re.compile(r"[\w][\w .&()+'-]{0,99}")
+
+
+def account_name_errors(name: str, field: str = "name") -> list[tuple[str, str]]:
+    """A seller account's name: 1 to 100 letters, digits, spaces and . - _ & ( ) + ' (no slashes: names
+    appear in file names of exports and in URLs)."""
+    if not name:
+        return [(field, "an account name is required")]
+    if len(name) > 100:
+        return [(field, "at most 100 characters")]
+    if not ACCOUNT_NAME.fullmatch(name):
+        return [(field, "use letters, digits, spaces and . - _ & ( ) + ' only")]
+    return []
 
 
 def account_named(*, name: str, viewer: Any = None) -> SellerAccount:

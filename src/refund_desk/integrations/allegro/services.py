@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from refund_desk.cases.access import forget_cached_accounts, may_see_account
+from refund_desk.cases.access import account_name_errors, forget_cached_accounts, may_see_account
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import AccountEnvironment
 from refund_desk.cases.models import AccountMembership, SellerAccount
@@ -74,9 +74,7 @@ def account_connect(
     A person (`actor`) may reconnect only an account they work for; an account they create becomes one
     of theirs. The CLI and the demo act as the system."""
     name = name.strip()
-    errors: list[tuple[str, str]] = []
-    if not name:
-        errors.append(("name", "an account name is required"))
+    errors: list[tuple[str, str]] = account_name_errors(name)
     if environment not in AccountEnvironment.values:
         errors.append(("environment", f"must be one of {', '.join(AccountEnvironment.values)}"))
     if environment == AccountEnvironment.EMULATOR and not api_url:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from pydantic import BaseModel, ValidationError
 
+from refund_desk.cases.access import account_name_errors
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import Marketplace
 from refund_desk.cases.models import (
@@ -319,7 +320,8 @@ def chunks(items: Iterable[object], size: int) -> Iterator[list[object]]:
 def account_get_or_create(*, name: str) -> SellerAccount:
     """The seller account imports go to (created on first use)."""
     name = name.strip()
-    if not name:
-        raise ValidationFailed([("account", "an account name is required")])
+    errors = account_name_errors(name, "account")
+    if errors:
+        raise ValidationFailed(errors)
     account, _ = SellerAccount.objects.get_or_create(name=name)
     return account
