@@ -70,6 +70,10 @@ HOSTILE: dict[str, tuple[Change, str]] = {
     "negative price": (_line_price("-5.00"), "order.lineItems[0].price.amount"),
     "price above the line limit": (_above_line_limit, "order.lineItems[0].price.amount"),
     "NaN price": (_line_price("NaN"), "order.lineItems[0].price.amount"),
+    "30 digits and 3 decimals": (
+        _line_price("123456789012345678901234567890.001"),
+        "order.lineItems[0].price.amount",
+    ),
     "negative paid amount": (
         _set("order.payment.paidAmount.amount", "-1.00"),
         "order.payment.paidAmount.amount",

@@ -37,11 +37,12 @@ MAX_QUANTITY = 100_000
 def _finite(value: Decimal) -> Decimal:
     if not value.is_finite():
         raise ValueError("amount must be a finite decimal number")
+    # The ceiling first: quantizing a number of more than 28 digits raises InvalidOperation.
+    if abs(value) >= AMOUNT_CEILING:
+        raise ValueError(f"amount must be below {AMOUNT_CEILING:,}")
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2 and value != value.quantize(Decimal("0.01")):
         raise ValueError("amount has more than two decimals")
-    if abs(value) >= AMOUNT_CEILING:
-        raise ValueError(f"amount must be below {AMOUNT_CEILING:,}")
     return value
 
 
