@@ -63,6 +63,14 @@ def _paid_more(data: dict[str, Any]) -> None:
     data["order"]["payment"]["paidAmount"]["amount"] = str(total + Decimal("0.01"))
 
 
+def _other_currency(parent: str, key: str) -> Change:
+    def change(data: dict[str, Any]) -> None:
+        price = data["order"][parent][key]
+        price["currency"] = "EUR" if price["currency"] != "EUR" else "PLN"
+
+    return change
+
+
 HOSTILE: dict[str, tuple[Change, str]] = {
     "price 10^12": (_line_price("1000000000000"), "order.lineItems[0].price.amount"),
     "price 0": (_line_price("0"), "order.lineItems[0].price.amount"),
@@ -83,6 +91,14 @@ HOSTILE: dict[str, tuple[Change, str]] = {
     "total does not match": (
         _set("order.summary.totalToPay.amount", "1.00"),
         "order.summary.totalToPay.amount",
+    ),
+    "total in another currency": (
+        _other_currency("summary", "totalToPay"),
+        "order.summary.totalToPay.currency",
+    ),
+    "paid in another currency": (
+        _other_currency("payment", "paidAmount"),
+        "order.payment.paidAmount.currency",
     ),
     "quantity 10^20": (_set("order.lineItems.0.quantity", 10**20), "order.lineItems[0].quantity"),
     "quantity as text": (_set("order.lineItems.0.quantity", "many"), "order.lineItems[0].quantity"),
