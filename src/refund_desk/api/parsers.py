@@ -17,8 +17,9 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
-def _mebibytes(size: int) -> str:
-    return f"{size / (1024 * 1024):g} MiB"
+def body_too_large() -> str:
+    limit = int(settings.API_MAX_BODY_BYTES)
+    return f"The request body is larger than {limit / (1024 * 1024):g} MiB (API_MAX_BODY_BYTES)."
 
 
 def json_depth(value: Any) -> int:
@@ -42,9 +43,7 @@ class BoundedJSONParser(JSONParser):
         limit = int(settings.API_MAX_BODY_BYTES)
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
-            raise PayloadTooLarge(
-                f"The request body is larger than {_mebibytes(limit)} (API_MAX_BODY_BYTES)."
-            )
+            raise PayloadTooLarge(body_too_large())
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             data = json.loads(raw.decode(encoding))

@@ -22,7 +22,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from refund_desk.api.parsers import PayloadTooLarge
+from refund_desk.api.parsers import PayloadTooLarge, body_too_large
 from refund_desk.core import errors as domain
 
 logger = logging.getLogger(__name__)
@@ -151,11 +151,6 @@ def _summary(errors: list[tuple[str, str]]) -> str:
     if len(errors) == 1:
         return f"{errors[0][0]}: {errors[0][1]}"
     return f"{len(errors)} fields are invalid; see errors."
-
-
-def body_too_large() -> str:
-    limit = int(settings.API_MAX_BODY_BYTES)
-    return f"The request body is larger than {limit / (1024 * 1024):g} MiB (API_MAX_BODY_BYTES)."
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
