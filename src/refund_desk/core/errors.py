@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class DomainError(Exception):
     """A business rule was broken; the message is safe to show to a user."""
@@ -21,3 +23,17 @@ class ValidationFailed(DomainError):
     def __init__(self, errors: list[tuple[str, str]]):
         self.errors = errors
         super().__init__("; ".join(f"{path}: {message}" for path, message in errors))
+
+
+def field_errors(exc: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
+    """pydantic's errors as (field path, message) pairs: `prefix.a[0].b` ("body" for the whole input)."""
+    errors = []
+    for error in exc.errors():
+        path = prefix
+        for part in error["loc"]:
+            path += f"[{part}]" if isinstance(part, int) else f".{part}"
+        message = error["msg"]
+        if message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        errors.append((path.lstrip(".") or "body", message))
+    return errors

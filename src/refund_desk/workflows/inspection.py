@@ -22,7 +22,7 @@ from refund_desk.cases.choices import EventType
 from refund_desk.cases.models import RefundCase
 from refund_desk.cases.services import event_append
 from refund_desk.core.crypto import DecryptionFailed
-from refund_desk.core.errors import DomainError, ValidationFailed
+from refund_desk.core.errors import DomainError, ValidationFailed, field_errors
 from refund_desk.logistics.choices import InspectionSource
 from refund_desk.logistics.models import Inspection, Parcel
 from refund_desk.logistics.selectors import case_find_for_inspection
@@ -103,23 +103,19 @@ class InspectionPayload(BaseModel):
     items: list[InspectionFinding] = Field(max_length=500)
 
 
-def payload_errors(exc: ValidationError) -> list[tuple[str, str]]:
-    errors = []
-    for error in exc.errors():
-        path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"])
-        errors.append((path.lstrip(".") or "body", error["msg"]))
-    return errors
-
-
 def inspection_from_payload(
     *, data: object, actor: Actor, source: InspectionSource, account_ids: Iterable[int] | None = None
 ) -> Inspection:
     """An inspection sent by a scanner or a partner: find the return (a partner: among the accounts it
-    handles), map line item ids to its items. A malformed payload is refused naming the fields."""
-    try:
-        payload = InspectionPayload.model_validate(data)
-    except ValidationError as exc:
-        raise ValidationFailed(payload_errors(exc)) from exc
+    handles), map line item ids to its items. A malformed payload is refused naming the fields; one
+    already parsed (`InspectionPayload`) is used as it is."""
+    if isinstance(data, InspectionPayload):
+        payload = data
+    else:
+        try:
+            payload = InspectionPayload.model_validate(data)
+        except ValidationError as exc:
+            raise ValidationFailed(field_errors(exc)) from exc
     case, parcel = case_find_for_inspection(
         query=payload.reference, viewer=actor.user, account_ids=account_ids
     )
@@ -197,9 +193,9 @@ def partner_inspection_receive(
             partner, slug, body, remote_addr, InboundAnswer(400, {"error": "the body must be a JSON object"})
         )
     try:
-        InspectionPayload.model_validate(data)
+        payload = InspectionPayload.model_validate(data)
     except ValidationError as exc:
-        errors = payload_errors(exc)
+        errors = field_errors(exc)
         answer = InboundAnswer(
             400,
             {
@@ -216,7 +212,7 @@ def partner_inspection_receive(
                 for key in _replay_keys(signature, delivery_id)
             )
             inspection = inspection_from_payload(
-                data=data,
+                data=payload,
                 actor=Actor.system(f"partner:{partner.slug}"),
                 source=InspectionSource.WEBHOOK,
                 account_ids=accounts,

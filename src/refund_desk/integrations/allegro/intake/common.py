@@ -24,7 +24,7 @@ from refund_desk.cases.models import (
     OrderLineItem,
     SellerAccount,
 )
-from refund_desk.core.errors import ValidationFailed
+from refund_desk.core.errors import ValidationFailed, field_errors
 from refund_desk.core.money import MARKETPLACE_CURRENCY
 from refund_desk.integrations.allegro.interface import CheckoutForm
 
@@ -77,19 +77,6 @@ class IntakeSummary:
         }
 
 
-def pydantic_errors(exc: ValidationError, prefix: str) -> list[tuple[str, str]]:
-    errors = []
-    for error in exc.errors():
-        path = prefix
-        for part in error["loc"]:
-            path += f"[{part}]" if isinstance(part, int) else f".{part}"
-        message = error["msg"]
-        if message.startswith("Value error, "):
-            message = message[len("Value error, ") :]
-        errors.append((path, message))
-    return errors
-
-
 def object_errors(data: dict[str, Any], keys: Iterable[str]) -> list[tuple[str, str]]:
     """Each of `keys` must be in the case file and be a JSON object."""
     errors: list[tuple[str, str]] = []
@@ -107,7 +94,7 @@ def validated(model: type[M], raw: object, path: str, errors: list[tuple[str, st
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        errors += pydantic_errors(exc, path)
+        errors += field_errors(exc, path)
         return None
 
 
