@@ -297,8 +297,10 @@ class Outcome:
     changed: list[str]
 
 
-def attempt(client: Client, method: str, url: str, data: dict[str, Any], api: bool) -> Outcome:
-    before = fingerprint()
+def attempt(
+    client: Client, method: str, url: str, data: dict[str, Any], api: bool, before: dict[str, str]
+) -> Outcome:
+    """One request, rolled back; `before`: the tables' digest (the same for every request of a test)."""
     outcome: Outcome | None = None
     try:
         with transaction.atomic():
@@ -331,12 +333,16 @@ def _clients(world: World) -> dict[str, Client]:
     return clients
 
 
-def _methods(route: Route, admin: Client, url: str, data: dict[str, Any]) -> list[str]:
+def _methods(
+    route: Route, admin: Client, url: str, data: dict[str, Any], before: dict[str, str]
+) -> list[str]:
     """The methods the route accepts: the API's from its schema, a page's those an admin is not
     answered 405 Method Not Allowed for."""
     if not route.api:
         return [
-            method for method in ("GET", "POST") if attempt(admin, method, url, data, False).status != 405
+            method
+            for method in ("GET", "POST")
+            if attempt(admin, method, url, data, False, before).status != 405
         ]
     operations = _api_operations().get(route.pattern, set())
     assert operations, f"{route.pattern} is missing from the API schema"
@@ -407,11 +413,12 @@ def test_route_answers_every_role_as_its_permission_says(route: Route, world: Wo
     url += QUERY.get(route.name, "")
     data = POST_DATA.get(route.name, lambda w: {})(world)
     problems = []
-    methods = _methods(route, clients["admin"], url, data)
+    before = fingerprint()  # every request is rolled back, so every one starts from this
+    methods = _methods(route, clients["admin"], url, data, before)
     for person in ROLES:
         for method in methods:
             expected = _expect(route, person, method, world)
-            outcome = attempt(clients[person], method, url, data, route.api)
+            outcome = attempt(clients[person], method, url, data, route.api, before)
             problem = _check(route, person, method, expected, outcome)
             _REPORT["tried"] += 1
             _REPORT[expected] += 1
