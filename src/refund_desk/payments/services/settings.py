@@ -32,6 +32,21 @@ def _require_supervisor(actor: Actor) -> None:
         raise PermissionDenied("only a supervisor can change payment settings")
 
 
+def _bank_code(
+    kind: type[IBAN] | type[BIC], value: str | None, field: str, errors: list[tuple[str, str]]
+) -> str:
+    """`value` checked by schwifty and made compact ("" when not given); a wrong one is added to
+    `errors` under `field`."""
+    code = (value or "").replace(" ", "").upper()
+    if not code:
+        return ""
+    try:
+        return str(kind(code).compact)
+    except SchwiftyException as exc:
+        errors.append((field, f"not a valid {kind.__name__} ({exc})"))
+        return code
+
+
 @transaction.atomic
 def payment_settings_set(
     *,
@@ -54,18 +69,8 @@ def payment_settings_set(
         threshold = Decimal(-1)
     if not threshold.is_finite() or threshold < 0:
         errors.append(("approval_threshold", "must be an amount of 0 or more"))
-    iban = (debtor_iban or "").replace(" ", "").upper()
-    if debtor_iban:
-        try:
-            iban = str(IBAN(iban).compact)
-        except SchwiftyException as exc:
-            errors.append(("debtor_iban", f"not a valid IBAN ({exc})"))
-    bic = (debtor_bic or "").replace(" ", "").upper()
-    if debtor_bic:
-        try:
-            bic = str(BIC(bic).compact)
-        except SchwiftyException as exc:
-            errors.append(("debtor_bic", f"not a valid BIC ({exc})"))
+    iban = _bank_code(IBAN, debtor_iban, "debtor_iban", errors)
+    bic = _bank_code(BIC, debtor_bic, "debtor_bic", errors)
     if errors:
         raise ValidationFailed(errors)
     _require_account(actor, account.pk)
