@@ -117,6 +117,8 @@ DATABASES: dict[str, Any] = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'refund_desk.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, reading an overflowing decimal as itself (see refund_desk.core.db.sqlite3).
+    DATABASES["default"]["ENGINE"] = "refund_desk.core.db.sqlite3"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 30,

@@ -1,0 +1,1 @@
+"""Database backends of the desk (the embedded SQLite default, with one change)."""
