@@ -73,6 +73,11 @@ class AccountRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class AttentionSerializer(serializers.Serializer):
+    error = serializers.CharField(help_text="What failed, in words.")
+    since = serializers.DateTimeField()
+
+
 class CaseSummarySerializer(serializers.Serializer):
     """A case as the queue lists it."""
 
@@ -97,6 +102,9 @@ class CaseSummarySerializer(serializers.Serializer):
     dueAt = serializers.DateTimeField(source="due_at")
     isOpen = serializers.BooleanField(source="is_open")
     overdue = serializers.SerializerMethodField()
+    needsAttention = serializers.SerializerMethodField(
+        help_text="Set when the case is set aside for a person (the error in words); automation leaves it alone."
+    )
     updatedAt = serializers.DateTimeField(source="updated_at")
 
     def get_url(self, case: RefundCase) -> str:
@@ -106,6 +114,12 @@ class CaseSummarySerializer(serializers.Serializer):
 
     def get_overdue(self, case: RefundCase) -> bool:
         return case.is_open and case.due_at < timezone.now()
+
+    @extend_schema_field(AttentionSerializer(allow_null=True))
+    def get_needsAttention(self, case: RefundCase) -> dict[str, Any] | None:
+        if not case.needs_attention:
+            return None
+        return {"error": case.attention, "since": case.attention_since}
 
 
 class OfferSerializer(serializers.Serializer):

@@ -187,6 +187,7 @@ QUEUE_PARAMETERS = [
     OpenApiParameter("reason", str, description='Only cases with this primary reason, e.g. "DAMAGED".'),
     OpenApiParameter("overdue", bool, description="Only open cases whose earliest deadline has passed."),
     OpenApiParameter("open", bool, description="Only open cases (ignored when status is given)."),
+    OpenApiParameter("attention", bool, description="Only cases set aside as needing attention."),
     OpenApiParameter(
         "q", str, description="Buyer login or order id prefix, reference prefix, or exact customer return id."
     ),

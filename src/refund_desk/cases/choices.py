@@ -67,6 +67,8 @@ class EventType(TextChoices):
     NOTE = "NOTE", _("Note")
     EDIT = "EDIT", _("Edited")
     DECISION = "DECISION", _("Decision")
+    ATTENTION = "ATTENTION", _("Needs attention")
+    ATTENTION_CLEARED = "ATTENTION_CLEARED", _("Attention cleared")
 
 
 # Allegro CustomerReturnItemReason.type values (free strings in the API; unknown ones are kept as-is).

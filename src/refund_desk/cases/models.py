@@ -181,6 +181,10 @@ class RefundCase(models.Model):
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set aside: a stored value failed a check or a job (the error in words); no automation touches the
+    # case until a person re-reads it from Allegro or closes it (cases.services.case_attention_flag).
+    attention = models.TextField(_("needs attention"), blank=True)
+    attention_since = models.DateTimeField(_("needs attention since"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -204,6 +208,11 @@ class RefundCase(models.Model):
             models.Index(fields=["buyer_login"], name="case_buyer_login_idx"),
             models.Index(fields=["order_external_id"], name="case_order_idx"),
             models.Index(fields=["reference"], name="case_reference_idx"),
+            models.Index(
+                fields=["attention_since"],
+                name="case_attention_idx",
+                condition=models.Q(attention_since__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -212,6 +221,10 @@ class RefundCase(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.attention_since is not None
 
     def can_transition_to(self, status: str) -> bool:
         return status in ALLOWED_TRANSITIONS.get(CaseStatus(self.status), frozenset())

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from refund_desk.cases.lifecycle import OPEN_STATUSES
 from refund_desk.cases.models import CaseEvent, RefundCase
 from refund_desk.cases.services import check_transition_allowed
 from refund_desk.core.errors import DomainError, PermissionDenied, ValidationFailed
+from refund_desk.core.money import MAX_QUANTITY, SUPPORTED_CURRENCIES, amount_limit
 
 MAX_PAGE_SIZE = 200
 # Upper bound for prefix search on indexed columns: every string starting with the prefix sorts below it.
@@ -41,6 +43,7 @@ class QueueFilters:
     reason: str = ""
     overdue: bool = False
     open_only: bool = False
+    attention: bool = False
     q: str = ""
 
     @classmethod
@@ -83,7 +86,7 @@ class QueueFilters:
                 errors.append((name, f"must be 1 or 0 (true or false), not {value[:20]!r}"))
             return value in TRUE
 
-        overdue, open_only = flag("overdue"), flag("open")
+        overdue, open_only, attention = flag("overdue"), flag("open"), flag("attention")
         reason, q = one("reason").upper(), one("q")
         if len(reason) > 40:
             errors.append(("reason", "at most 40 characters"))
@@ -99,6 +102,7 @@ class QueueFilters:
             reason=reason,
             overdue=overdue,
             open_only=open_only,
+            attention=attention,
             q=q,
         )
 
@@ -142,6 +146,8 @@ def case_queryset(filters: QueueFilters, *, viewer: Any) -> QuerySet[RefundCase]
         qs = qs.filter(primary_reason=filters.reason)
     if filters.overdue:
         qs = qs.filter(due_at__lt=timezone.now())
+    if filters.attention:
+        qs = qs.filter(attention_since__isnull=False)
     if filters.q:
         term = filters.q.strip()
         lowered = term.lower()
@@ -207,3 +213,62 @@ def case_transition_options(*, case: RefundCase, user: Any) -> TransitionOptions
             continue
         allowed.append(target)
     return TransitionOptions(allowed=allowed, needs_other_role=needs_other_role)
+
+
+def cases_out_of_bounds(
+    *, limit: int = 1000, case_ids: list[int] | None = None, include_flagged: bool = False
+) -> list[tuple[int, str]]:
+    """Open cases not yet set aside whose stored amounts lie outside what intake accepts, with what is
+    wrong in words: values written behind the desk's back (an older version, a hand edit, a restore).
+    `case_ids`: only these cases; `include_flagged`: cases already set aside too.
+
+    Six queries per currency, whatever the number of cases.
+    """
+    found: dict[int, list[str]] = {}
+    candidates = RefundCase.objects.filter(status__in=OPEN_STATUSES)
+    if not include_flagged:
+        candidates = candidates.filter(attention_since__isnull=True)
+    if case_ids is not None:
+        candidates = candidates.filter(pk__in=case_ids)
+    for currency in SUPPORTED_CURRENCIES:
+        max_line = amount_limit(settings.INTAKE_MAX_LINE_AMOUNT, currency)
+        max_order = amount_limit(settings.INTAKE_MAX_ORDER_AMOUNT, currency)
+        mine = candidates.filter(currency=currency)
+        checks: list[tuple[Q, str, str]] = [
+            (
+                Q(requested_amount__gt=max_order),
+                "requested_amount",
+                f"requested amount above {max_order} {currency}",
+            ),
+            (
+                Q(order__total_to_pay__gt=max_order),
+                "order__total_to_pay",
+                f"order total above {max_order} {currency}",
+            ),
+            (
+                Q(order__paid_amount__gt=max_order) | Q(order__paid_amount__lt=0),
+                "order__paid_amount",
+                f"paid amount below 0 or above {max_order} {currency}",
+            ),
+            (
+                Q(order__delivery_cost__gt=max_order) | Q(order__delivery_cost__lt=0),
+                "order__delivery_cost",
+                f"delivery cost below 0 or above {max_order} {currency}",
+            ),
+            (
+                Q(order__line_items__unit_price__gt=max_line),
+                "order__line_items__unit_price",
+                f"line price above {max_line} {currency}",
+            ),
+            (
+                Q(order__line_items__quantity__gt=MAX_QUANTITY),
+                "order__line_items__quantity",
+                f"line quantity above {MAX_QUANTITY}",
+            ),
+        ]
+        for condition, column, words in checks:
+            for pk, value in mine.filter(condition).values_list("pk", column).order_by("pk")[:limit]:
+                problems = found.setdefault(pk, [])
+                if len(problems) < 3 and not any(p.startswith(f"stored {words}") for p in problems):
+                    problems.append(f"stored {words}: {value}")
+    return [(pk, "; ".join(problems)) for pk, problems in sorted(found.items())[:limit]]

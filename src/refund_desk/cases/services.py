@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -26,6 +27,8 @@ from refund_desk.core.calendar import COMPLAINT_ANSWER_DAYS, STATUTORY_REFUND_DA
 from refund_desk.core.effects import run_after_commit
 from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.permissions import Perm, has_perm, require
+
+logger = logging.getLogger("refund_desk.cases")
 
 # Closed cases sink to the bottom of a deadline-sorted queue.
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
@@ -339,3 +342,57 @@ def order_mark_cancelled(*, order: Order, event_id: str, actor: Actor, event_typ
         )
     order.status = ORDER_CANCELLED
     return True
+
+
+# The alert a case set aside raises (payments owns alerts; its kind's value, named here).
+ATTENTION_ALERT_KIND = "CASE_ATTENTION"
+ATTENTION_MAX_CHARS = 2000
+
+
+def attention_alert_key(case_id: int) -> str:
+    return f"case-attention:{case_id}"
+
+
+@transaction.atomic
+def case_attention_flag(*, case_id: int, error: str, actor: Actor) -> bool:
+    """Set a case aside as "needs attention": a stored value failed a check or a job broke on it.
+
+    Until a person re-reads the case from Allegro or closes it, automation neither reviews, approves nor
+    pays it; every page still shows it, with the error. Raises one alert (after commit). Returns False
+    when the case is already set aside (its first error stays) or does not exist.
+    """
+    error = (error.strip() or "unknown error")[:ATTENTION_MAX_CHARS]
+    now = timezone.now()
+    flagged = RefundCase.objects.filter(pk=case_id, attention_since__isnull=True).update(
+        attention=error, attention_since=now, updated_at=now
+    )
+    if not flagged:
+        return False
+    case = RefundCase.objects.only("pk", "account_id", "reference", "external_id", "kind").get(pk=case_id)
+    event_append(case=case, type=EventType.ATTENTION, actor=actor, reason=error)
+    message = f"Case {case} needs attention: {error}"
+    run_after_commit(
+        "payments.alert_raise", ATTENTION_ALERT_KIND, message, attention_alert_key(case_id), case_id
+    )
+    logger.warning("case %s set aside by %s: %s", case_id, actor.label, error)
+    return True
+
+
+@transaction.atomic
+def case_attention_clear(*, case: RefundCase, actor: Actor, reason: str) -> RefundCase:
+    """Take a case off "needs attention" (a person fixed or closed it); the reason goes on the timeline."""
+    require(actor, Perm.CASE_WORK)
+    require_account(actor, case.account_id)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed([("reason", "say why the case no longer needs attention")])
+    locked = RefundCase.objects.select_for_update().get(pk=case.pk)
+    if not locked.needs_attention:
+        return locked
+    previous = locked.attention
+    locked.attention, locked.attention_since, locked.updated_at = "", None, timezone.now()
+    locked.save(update_fields=["attention", "attention_since", "updated_at"])
+    event_append(
+        case=locked, type=EventType.ATTENTION_CLEARED, actor=actor, reason=reason, payload={"error": previous}
+    )
+    return locked

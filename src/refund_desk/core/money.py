@@ -16,6 +16,13 @@ MARKETPLACE_CURRENCY = {
     "allegro-hu": "HUF",
 }
 CENT = Decimal("0.01")
+# The largest quantity of one line the desk accepts (Allegro's own limits are far lower).
+MAX_QUANTITY = 100_000
+
+
+def amount_limit(setting: dict[str, str], currency: str) -> Decimal:
+    """A per-currency limit from a setting such as INTAKE_MAX_LINE_AMOUNT (1,000,000,000 if it names none)."""
+    return Decimal(str(setting.get(currency, "1000000000")))
 
 
 class CurrencyMismatch(DomainError):

@@ -9,14 +9,18 @@ values rather than walking the ORM, and an app adds a panel without touching the
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
+logger = logging.getLogger("refund_desk.panels")
 PanelContext = Callable[[Any, HttpRequest], dict[str, Any]]
 
 
@@ -52,8 +56,27 @@ class PanelRegistry:
     def panels(self) -> list[Panel]:
         return sorted(self._panels.values(), key=lambda panel: (panel.order, panel.name))
 
-    def render_all(self, obj: Any, request: HttpRequest) -> list[SafeString]:
-        return [panel.render(obj, request) for panel in self.panels()]
+    def render_all(
+        self, obj: Any, request: HttpRequest, *, on_error: Callable[[Panel, Exception], None] | None = None
+    ) -> list[SafeString]:
+        """Every panel's HTML. A panel that fails shows a short notice instead and the rest of the page
+        renders; `on_error` hears of it (the case page sets the case aside)."""
+        rendered = []
+        for panel in self.panels():
+            try:
+                rendered.append(panel.render(obj, request))
+            except Exception as exc:  # one panel's failure must not take the page down
+                logger.exception("panel %s of %s %s failed", panel.name, self.page, getattr(obj, "pk", obj))
+                if on_error is not None:
+                    on_error(panel, exc)
+                rendered.append(
+                    format_html(
+                        '<section class="panel panel-failed" role="status"><p>{}</p></section>',
+                        _("This part of the page could not be shown (%(panel)s); the case is set aside for a "
+                          "person to look at.") % {"panel": panel.name},
+                    )
+                )  # fmt: skip
+        return rendered
 
 
 # The case page: policy decision, refunds, return parcels, automatic review, buyer messages.

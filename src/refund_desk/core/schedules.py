@@ -63,6 +63,11 @@ SCHEDULES: tuple[Schedule, ...] = (
         minute="*/15",
     ),
     Schedule("logistics.parcels_check_stale", "alert on parcels without a scan", minute="5", hour="7"),
+    Schedule(
+        "workflows.cases_health_scan",
+        "set aside open cases whose stored amounts lie outside the intake limits",
+        minute="*/10",
+    ),
     Schedule("ai.review_outcomes", "compare automatic reviews with what people decided", minute="*/15"),
     Schedule(
         "ai.risk_retrain",

@@ -36,6 +36,7 @@ class QueueFilterForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     open = forms.BooleanField(label=_("Open cases only"), required=False)
+    attention = forms.BooleanField(label=_("Needs attention only"), required=False)
 
     def __init__(self, *args: Any, accounts: Any = None, **kwargs: Any) -> None:
         """`accounts`: the seller accounts the viewer works for (the only ones offered)."""
@@ -72,6 +73,10 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("A note cannot be empty.")},
     )
+
+
+class AttentionCloseForm(forms.Form):
+    reason = forms.CharField(label=_("Why close it"), max_length=NOTE_MAX_LENGTH, strip=True)
 
 
 class TeamMemberForm(forms.Form):

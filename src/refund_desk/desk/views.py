@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from refund_desk.cases.access import accounts_visible
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseStatus
+from refund_desk.cases.isolation import data_error_text
 from refund_desk.cases.lifecycle import required_permission
 from refund_desk.cases.models import RefundCase
 from refund_desk.cases.selectors import (
@@ -27,12 +29,13 @@ from refund_desk.cases.selectors import (
     case_timeline,
     case_transition_options,
 )
-from refund_desk.cases.services import case_add_note, case_transition
+from refund_desk.cases.services import case_add_note, case_attention_flag, case_transition
 from refund_desk.core.errors import DomainError, IllegalTransition, PermissionDenied, ValidationFailed
-from refund_desk.core.panels import case_panels
+from refund_desk.core.panels import Panel, case_panels
 from refund_desk.core.permissions import Perm, has_perm, permission_required
-from refund_desk.desk.forms import NoteForm, QueueFilterForm, TransitionForm
+from refund_desk.desk.forms import AttentionCloseForm, NoteForm, QueueFilterForm, TransitionForm
 from refund_desk.desk.presenters import ACTION_STYLES, action_label
+from refund_desk.integrations.allegro.refresh import REREADABLE
 
 
 def _may_act(request: HttpRequest) -> bool:
@@ -40,7 +43,7 @@ def _may_act(request: HttpRequest) -> bool:
     return has_perm(request.user, Perm.CASE_WORK)
 
 
-def _load_case(request: HttpRequest, case_id: int) -> RefundCase:
+def load_case(request: HttpRequest, case_id: int) -> RefundCase:
     try:
         return case_get(case_id=case_id, viewer=request.user)
     except RefundCase.DoesNotExist as exc:
@@ -143,7 +146,7 @@ def _live_context(
 @permission_required(Perm.CASE_READ)
 @require_GET
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = _load_case(request, case_id)
+    case = load_case(request, case_id)
     context = _live_context(request, case)
     context.update(
         {
@@ -151,10 +154,21 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "line_items": list(case.order.line_items.all()),
             "items": list(case.items.all()),
             "buyer_name": _buyer_name(case),
-            "panels": case_panels.render_all(case, request),
+            "panels": case_panels.render_all(case, request, on_error=_panel_failed(case)),
+            "may_reread": case.source in REREADABLE,
+            "close_form": AttentionCloseForm(),
         }
     )
     return render(request, "desk/case.html", context)
+
+
+def _panel_failed(case: RefundCase) -> Callable[[Panel, Exception], None]:
+    def set_aside(panel: Panel, exc: Exception) -> None:
+        error = f"case page, {panel.name} panel: {data_error_text(exc)}"
+        if case_attention_flag(case_id=case.pk, error=error, actor=Actor.system("case page")):
+            case.attention, case.attention_since = error, timezone.now()
+
+    return set_aside
 
 
 def _buyer_name(case: RefundCase) -> str:
@@ -192,7 +206,7 @@ def _transition_error(exc: DomainError, case: RefundCase, to: CaseStatus) -> tup
 def _respond_live(request: HttpRequest, case_id: int, *, status: int = 200, **live: Any) -> HttpResponse:
     """htmx gets the fresh fragment; a plain form post is redirected back to the page (post/redirect/get)."""
     if getattr(request, "htmx", False):
-        case = _load_case(request, case_id)
+        case = load_case(request, case_id)
         context = _live_context(request, case, **live)
         return render(request, "desk/_case_live.html", {**context, "oob_announce": True}, status=status)
     if live.get("error"):
@@ -206,7 +220,7 @@ def _respond_live(request: HttpRequest, case_id: int, *, status: int = 200, **li
 @require_POST
 def case_transition_view(request: HttpRequest, case_id: int) -> HttpResponse:
     """Move the case to the posted status through the lifecycle service."""
-    case = _load_case(request, case_id)
+    case = load_case(request, case_id)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
@@ -227,7 +241,7 @@ def case_transition_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_note_view(request: HttpRequest, case_id: int) -> HttpResponse:
     """Add a note to the case timeline."""
-    case = _load_case(request, case_id)
+    case = load_case(request, case_id)
     form = NoteForm(request.POST)
     if not form.is_valid():
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)

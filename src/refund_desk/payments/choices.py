@@ -92,6 +92,7 @@ class AlertKind(TextChoices):
     PARCEL_PROBLEM = "PARCEL_PROBLEM", _("Return parcel lost or sent back")
     CLAIM_FAILED = "CLAIM_FAILED", _("Commission claim could not be filed")
     SECRET_UNREADABLE = "SECRET_UNREADABLE", _("A partner's secret must be renewed")
+    CASE_ATTENTION = "CASE_ATTENTION", _("Case set aside: its data needs a person")
 
 
 class TransferFormat(TextChoices):

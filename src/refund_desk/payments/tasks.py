@@ -6,6 +6,7 @@ behind), reconciliation of submitted refunds, commission claims.
 
 from __future__ import annotations
 
+from refund_desk.cases.models import RefundCase
 from refund_desk.core.effects import task
 from refund_desk.core.schedules import periodic
 from refund_desk.payments import services
@@ -23,9 +24,11 @@ def commission_claim_file_task(claim_id: int) -> None:
 
 
 @task("payments.alert_raise")
-def alert_raise_task(kind: str, message: str, dedup_key: str) -> None:
-    """An alert raised for an app that cannot import payments (partners: a secret that must be renewed)."""
-    services.alert_raise(kind=AlertKind(kind), message=message, dedup_key=dedup_key)
+def alert_raise_task(kind: str, message: str, dedup_key: str, case_id: int | None = None) -> None:
+    """An alert raised for an app that cannot import payments (partners: a secret that must be renewed;
+    cases: a case set aside as needing attention)."""
+    case = RefundCase.objects.filter(pk=case_id).first() if case_id is not None else None
+    services.alert_raise(kind=AlertKind(kind), message=message, dedup_key=dedup_key, case=case)
 
 
 @periodic("payments.outbox_run")

@@ -117,6 +117,8 @@ EXPECTED: dict[str, Perm | tuple[Perm, Perm]] = {
     "desk:case": P.CASE_READ,
     "desk:case_transition": P.CASE_WORK,
     "desk:case_note": P.CASE_WORK,
+    "desk:case_reread": P.CASE_WORK,
+    "desk:case_attention_close": P.CASE_WORK,
     "desk:inspect": (P.CASE_READ, P.INSPECTION_RECORD),
     "desk:team": P.TEAM_MANAGE,
     "desk:team_new": P.TEAM_MANAGE,
@@ -207,6 +209,7 @@ def _subscription(world: World) -> dict[str, Any]:
 POST_DATA: dict[str, Callable[[World], dict[str, Any]]] = {
     "desk:case_transition": lambda w: {"to": "APPROVED", "reason": "checked the photos"},
     "desk:case_note": lambda w: {"text": "Called the buyer."},
+    "desk:case_attention_close": lambda w: {"reason": "a duplicate of another case"},
     "desk:inspect": _inspection,
     "desk:team_new": lambda w: {
         "username": "nowy",

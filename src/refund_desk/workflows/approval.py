@@ -87,9 +87,12 @@ def automatic_approval_check(
     """May automation approve and pay `case` as the engine evaluated it? (`mode`: the account's
     automation mode when the caller already read it.)"""
     policy = policy_active(account=case.account_id, marketplace=case.marketplace)
+    reasons = approval_blockers(evaluation, policy)
+    if case.needs_attention:
+        reasons.insert(0, f"the case is set aside as needing attention: {case.attention}")
     return ApprovalCheck(
         evaluation=evaluation,
-        policy_reasons=tuple(approval_blockers(evaluation, policy)),
+        policy_reasons=tuple(reasons),
         mode=mode if mode is not None else automation_for(case.account_id).mode,
     )
 

@@ -22,6 +22,7 @@ from refund_desk.ai.selectors import agent_decision
 from refund_desk.cases.access import require_account
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType, CaseStatus
+from refund_desk.cases.isolation import case_isolated
 from refund_desk.cases.models import RefundCase, SellerAccount
 from refund_desk.core.changes import change_request
 from refund_desk.core.errors import DomainError, ValidationFailed
@@ -192,10 +193,11 @@ def review_outcomes_record(*, limit: int = 5000) -> int:
     stamped = 0
     pending = RiskReview.objects.filter(agent_decision="").select_related("case").order_by("id")[:limit]
     for review in pending:
-        decision, when = agent_decision(review.case)
-        if decision and when is not None and when >= review.created_at:
-            RiskReview.objects.filter(pk=review.pk).update(agent_decision=decision, agent_decided_at=when)
-            stamped += 1
+        with case_isolated(review.case_id, job="review outcomes"):
+            decision, when = agent_decision(review.case)
+            if decision and when is not None and when >= review.created_at:
+                RiskReview.objects.filter(pk=review.pk).update(agent_decision=decision, agent_decided_at=when)
+                stamped += 1
     return stamped
 
 

@@ -36,7 +36,17 @@ def test_schema_documents_parameters_and_problem_responses(client: Client, db: N
     paths = schema["paths"]
 
     queue_params = {p["name"] for p in paths["/api/v1/cases/"]["get"]["parameters"]}
-    assert queue_params == {"status", "kind", "marketplace", "account", "reason", "overdue", "open", "q"} | {
+    assert queue_params == {
+        "status",
+        "kind",
+        "marketplace",
+        "account",
+        "reason",
+        "overdue",
+        "open",
+        "attention",
+        "q",
+    } | {
         "cursor",
         "limit",
     }

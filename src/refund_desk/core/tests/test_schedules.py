@@ -21,7 +21,8 @@ def test_every_periodic_job_comes_from_the_table_and_every_entry_is_registered()
     import refund_desk.integrations.allegro.tasks
     import refund_desk.logistics.tasks
     import refund_desk.partners.tasks
-    import refund_desk.payments.tasks  # noqa: F401  -- importing registers the jobs
+    import refund_desk.payments.tasks
+    import refund_desk.workflows.tasks  # noqa: F401  -- importing registers the jobs
 
     assert set(registered()) == set(BY_NAME)
     assert len(BY_NAME) == len(SCHEDULES)  # no name twice
@@ -41,6 +42,7 @@ def test_registered_jobs_run_when_the_table_says() -> None:
         "partners.case_events_publish",
     }
     assert due_sunday == every_minute | {
+        "workflows.cases_health_scan",
         "ai.risk_retrain",
         "logistics.parcels_track",
         "payments.refunds_reconcile",

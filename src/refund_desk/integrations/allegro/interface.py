@@ -17,7 +17,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from refund_desk.core.money import SUPPORTED_CURRENCIES, Money
+from refund_desk.core.money import MAX_QUANTITY, SUPPORTED_CURRENCIES, Money
 
 
 class AllegroModel(BaseModel):
@@ -31,7 +31,6 @@ def _float_as_text(value: object) -> object:
 
 # Far above any real order (the intake's per-currency limits are lower) and far inside NUMERIC(14, 2).
 AMOUNT_CEILING = Decimal("1000000000")
-MAX_QUANTITY = 100_000
 
 
 def _finite(value: Decimal) -> Decimal:

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from refund_desk.cases.actors import Actor
+from refund_desk.cases.isolation import case_isolated
 from refund_desk.cases.models import CaseEvent, RefundCase, SellerAccount
 from refund_desk.core.crypto import DecryptionFailed
 from refund_desk.core.effects import run_after_commit
@@ -241,31 +242,37 @@ def case_events_publish(*, limit: int = 500) -> int:
             CaseEvent.objects.select_related("case").filter(pk__gt=cursor.last_id).order_by("pk")[:limit]
         )
         for event in events:
-            webhook_event_emit(
-                event=f"case.{event.type.lower()}",
-                account=event.case.account,
-                payload={
-                    "case": {
-                        "id": event.case_id,
-                        "reference": event.case.reference,
-                        "orderId": event.case.order_external_id,
-                        "status": event.case.status,
-                    },
-                    "event": {
-                        "id": event.pk,
-                        "type": event.type,
-                        "from": event.from_status or None,
-                        "to": event.to_status or None,
-                        "actor": event.actor_label,
-                        "reason": event.reason,
-                        "at": event.created_at.isoformat(),
-                    },
-                },
-            )
+            # One case's event that cannot be published sets that case aside; the cursor moves on.
+            with case_isolated(event.case_id, job="case events publishing"):
+                _case_event_emit(event)
         if events:
             cursor.last_id = events[-1].pk
             cursor.save(update_fields=["last_id"])
     return len(events)
+
+
+def _case_event_emit(event: CaseEvent) -> None:
+    webhook_event_emit(
+        event=f"case.{event.type.lower()}",
+        account=event.case.account,
+        payload={
+            "case": {
+                "id": event.case_id,
+                "reference": event.case.reference,
+                "orderId": event.case.order_external_id,
+                "status": event.case.status,
+            },
+            "event": {
+                "id": event.pk,
+                "type": event.type,
+                "from": event.from_status or None,
+                "to": event.to_status or None,
+                "actor": event.actor_label,
+                "reason": event.reason,
+                "at": event.created_at.isoformat(),
+            },
+        },
+    )
 
 
 def inbound_log(

@@ -1,7 +1,7 @@
 """Writes of the payments app (see each module): refund orders and approvals, their execution through
 the outbox, reconciliation, bank transfers, commission claims and team alerts."""
 
-from refund_desk.payments.services.alerts import alert_raise, alert_resolve
+from refund_desk.payments.services.alerts import alert_raise, alert_resolve, alerts_resolve_for_case
 from refund_desk.payments.services.claims import (
     commission_claim_file,
     commission_claim_refresh,
@@ -37,6 +37,7 @@ __all__ = [
     "OverRefund",
     "alert_raise",
     "alert_resolve",
+    "alerts_resolve_for_case",
     "commission_claim_file",
     "commission_claim_refresh",
     "commission_claims_plan",

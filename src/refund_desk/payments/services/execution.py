@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from refund_desk.cases.choices import CaseStatus
+from refund_desk.cases.isolation import case_isolated
 from refund_desk.cases.models import SellerAccount
 from refund_desk.cases.services import case_move_if_allowed
 from refund_desk.payments.choices import AlertKind, OutboxKind, OutboxStatus, RefundMethod, RefundStatus
@@ -320,16 +321,22 @@ def outbox_due(*, now: datetime | None = None, limit: int = 100) -> list[int]:
     return list(
         OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=moment)
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lte=moment))
+        # A case set aside as needing attention is paid only once a person has dealt with it.
+        .filter(refund_order__case__attention_since__isnull=True)
         .order_by("next_attempt_at", "id")
         .values_list("refund_order_id", flat=True)[:limit]
     )
 
 
 def outbox_run(*, now: datetime | None = None, limit: int = 100) -> int:
-    """Send every due refund; returns how many attempts were made."""
+    """Send every due refund; returns how many attempts were made. A refund whose case's data breaks the
+    attempt sets that case aside, and the others are still sent."""
     ids = outbox_due(now=now, limit=limit)
+    cases = dict(RefundOrder.objects.filter(pk__in=ids).values_list("pk", "case_id"))
     for refund_id in ids:
-        refund_execute(refund_order_id=refund_id, now=now)
+        # No savepoint: refund_execute commits its lease before it calls Allegro.
+        with case_isolated(cases[refund_id], job="refund outbox", atomic=False):
+            refund_execute(refund_order_id=refund_id, now=now)
     return len(ids)
 
 

@@ -17,7 +17,7 @@ from refund_desk.cases.choices import ActorType, CaseKind, CaseStatus, EventType
 from refund_desk.cases.models import RefundCase
 from refund_desk.cases.services import case_move_if_allowed, event_append
 from refund_desk.core.effects import run_after_commit
-from refund_desk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
+from refund_desk.core.errors import DomainError, IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.money import CENT
 from refund_desk.core.permissions import Perm, has_perm, require
 from refund_desk.partners.services import webhook_event_emit
@@ -239,6 +239,10 @@ def refund_order_create(
         raise IllegalTransition(f"only an approved case can be refunded; this one is {locked.status}")
     require(actor, Perm.REFUND_REQUEST)
     require_account(actor, locked.account_id)
+    if locked.needs_attention:
+        raise DomainError(
+            f"this case is set aside until a person re-reads it from Allegro or closes it: {locked.attention}"
+        )
     if RefundOrder.objects.filter(case=locked, status__in=HOLDING_STATUSES - {RefundStatus.SUCCESS}).exists():
         raise IllegalTransition("this case already has a refund in progress")
     engine = _engine_refund(locked, evaluation)

@@ -20,12 +20,14 @@ from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import Marketplace
 from refund_desk.cases.models import (
     Buyer,
+    CaseItem,
     Order,
     OrderLineItem,
+    RefundCase,
     SellerAccount,
 )
 from refund_desk.core.errors import ValidationFailed, field_errors
-from refund_desk.core.money import MARKETPLACE_CURRENCY
+from refund_desk.core.money import MARKETPLACE_CURRENCY, amount_limit
 from refund_desk.integrations.allegro.interface import CheckoutForm
 
 M = TypeVar("M", bound=BaseModel)
@@ -147,16 +149,12 @@ def order_consistency(
     return bought
 
 
-def _limit(setting: dict[str, str], currency: str) -> Decimal:
-    return Decimal(str(setting.get(currency, "1000000000")))
-
-
 def amount_errors(order: CheckoutForm, currency: str) -> list[tuple[str, str]]:
     """Amounts within this installation's limits per currency, and adding up: the lines and the delivery
     make the order's total, and nobody paid more than it (every amount in `currency`, checked before)."""
     errors: list[tuple[str, str]] = []
-    max_line = _limit(settings.INTAKE_MAX_LINE_AMOUNT, currency)
-    max_order = _limit(settings.INTAKE_MAX_ORDER_AMOUNT, currency)
+    max_line = amount_limit(settings.INTAKE_MAX_LINE_AMOUNT, currency)
+    max_order = amount_limit(settings.INTAKE_MAX_ORDER_AMOUNT, currency)
     lines = Decimal(0)
     for i, line in enumerate(order.lineItems):
         total = line.price.amount * line.quantity
@@ -279,8 +277,42 @@ def upsert_order(
         order.fetched_at = timezone.now()
         order.save(update_fields=[*changed, "fetched_at"])
     lines = list(order.line_items.all())
+    if _line_values_refresh(parsed, lines):
+        changed.append("lineItems")
     lines += new_line_items(parsed, order, {line.external_id for line in lines})
     return order, lines, changed
+
+
+def _line_values_refresh(parsed: OrderFile, lines: list[OrderLineItem]) -> bool:
+    """Bring stored lines to what the file says (Allegro never reprices a bought line: this corrects a
+    stored value that was wrong). True when a line changed."""
+    by_id = {li.id: li for li in parsed.order.lineItems}
+    stale = []
+    for line in lines:
+        fresh = by_id.get(line.external_id)
+        if fresh is None:
+            continue
+        values = {
+            "offer_name": fresh.offer.name,
+            "quantity": fresh.quantity,
+            "unit_price": fresh.price.amount,
+            "original_unit_price": fresh.originalPrice.amount if fresh.originalPrice else None,
+        }
+        if any(getattr(line, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(line, name, value)
+            stale.append(line)
+    if stale:
+        OrderLineItem.objects.bulk_update(
+            stale, ["offer_name", "quantity", "unit_price", "original_unit_price"]
+        )
+    return bool(stale)
+
+
+def case_items_value(case: RefundCase) -> Decimal:
+    """What the case's items are worth at their lines' prices."""
+    items = CaseItem.objects.filter(case=case).select_related("line_item")
+    return sum((item.line_item.unit_price * item.quantity for item in items), Decimal("0"))
 
 
 def requested_amount(allocation: list[tuple[OrderLineItem, int, str, str]]) -> Decimal:

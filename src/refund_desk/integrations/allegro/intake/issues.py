@@ -31,6 +31,7 @@ from refund_desk.integrations.allegro.intake.common import (
     IntakeSummary,
     Known,
     Outcome,
+    case_items_value,
     file_fingerprint,
     object_errors,
     order_consistency,
@@ -224,10 +225,15 @@ def _issue_requested_amount(
     parsed: ParsedIssueFile, allocation: list[tuple[OrderLineItem, int, str, str]]
 ) -> Decimal:
     """What the buyer expects back: the refund of a (partial-)refund expectation, else the items' value."""
+    expected = _expected_refund(parsed)
+    return expected if expected is not None else requested_amount(allocation)
+
+
+def _expected_refund(parsed: ParsedIssueFile) -> Decimal | None:
     for expectation in parsed.issue.expectations:
         if expectation.name in ("REFUND", "PARTIAL_REFUND") and expectation.refund is not None:
             return expectation.refund.amount
-    return requested_amount(allocation)
+    return None
 
 
 def _issue_opened_at(parsed: ParsedIssueFile) -> datetime:
@@ -359,17 +365,12 @@ def _update_issue_case(case: RefundCase, parsed: ParsedIssueFile) -> None:
         case.respond_by = issue.decisionDueDate
     case.updated_at = timezone.now()
     case.due_at = case_due_at(status=case.status, respond_by=case.respond_by, refund_by=case.refund_by)
-    case.save(
-        update_fields=[
-            "external_status",
-            "snapshot",
-            "fingerprint",
-            "reference",
-            "respond_by",
-            "updated_at",
-            "due_at",
-        ]
-    )
+    fields = ["external_status", "snapshot", "fingerprint", "reference", "respond_by", "updated_at", "due_at"]
+    if "lineItems" in order_changes:
+        expected = _expected_refund(parsed)
+        case.requested_amount = expected if expected is not None else case_items_value(case)
+        fields.append("requested_amount")
+    case.save(update_fields=fields)
     event_append(case=case, type=EventType.SYNCED, actor=INTAKE_ACTOR, payload={"changes": changes})
     if previous_reason != parsed.reason_type:
         _note_unrefunded(case, parsed)

@@ -30,6 +30,7 @@ from refund_desk.integrations.allegro.intake.common import (
     IntakeSummary,
     Known,
     Outcome,
+    case_items_value,
     chunks,
     file_fingerprint,
     object_errors,
@@ -317,7 +318,11 @@ def _update_case(case: RefundCase, parsed: ParsedCaseFile, known: Known) -> None
     case.fingerprint = parsed.fingerprint
     case.reference = ret.referenceNumber or case.reference
     case.updated_at = timezone.now()
-    case.save(update_fields=["external_status", "snapshot", "fingerprint", "reference", "updated_at"])
+    fields = ["external_status", "snapshot", "fingerprint", "reference", "updated_at"]
+    if "lineItems" in order_changes:
+        case.requested_amount = case_items_value(case)
+        fields.append("requested_amount")
+    case.save(update_fields=fields)
     follow_up = FOLLOW_UPS.get(ret.status)
     payload = {"changes": changes}
     if follow_up and case.status == follow_up[0]:
