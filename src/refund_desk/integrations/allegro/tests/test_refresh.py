@@ -22,14 +22,31 @@ from refund_desk.core.roles import Role
 from refund_desk.integrations.allegro import refresh
 from refund_desk.integrations.allegro.client import AllegroClient
 from refund_desk.integrations.allegro.emulator.app import EmulatorApp
+from refund_desk.integrations.allegro.services import account_connect
 from refund_desk.integrations.allegro.sync import sync_customer_returns, sync_issues
 from refund_desk.payments.choices import AlertKind
 from refund_desk.payments.models import Alert
 from refund_desk.workflows.attention import cases_health_scan
 
-from .test_sync_issues import account, allegro, with_issues  # noqa: F401  -- fixtures
+from .conftest import EMULATOR_URL
+from .test_sync import make_client, pair_from
+from .test_sync_issues import with_issues
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def account(emulator: EmulatorApp) -> SellerAccount:
+    return account_connect(
+        name="demo", environment="emulator", api_url=EMULATOR_URL, tokens=pair_from(emulator.oauth.issue())
+    )
+
+
+@pytest.fixture
+def allegro(account: SellerAccount, transport: httpx.WSGITransport) -> AllegroClient:
+    return make_client(account, transport)
+
+
 ABSURD = Decimal("5000000000.00")
 
 
@@ -62,7 +79,7 @@ def _agent(works_for: SellerAccount, name: str = "reader", roles: list[Role] | N
 def test_a_return_case_re_read_gets_allegro_values_back_and_comes_off(
     emulator: EmulatorApp,
     account: SellerAccount,
-    allegro: AllegroClient,  # noqa: F811
+    allegro: AllegroClient,
 ) -> None:
     emulator.scenario.seed_returns(3)
     sync_customer_returns(account=account, client=allegro)
@@ -87,7 +104,7 @@ def test_a_return_case_re_read_gets_allegro_values_back_and_comes_off(
 def test_a_complaint_case_re_read_too(
     emulator: EmulatorApp,
     account: SellerAccount,
-    allegro: AllegroClient,  # noqa: F811
+    allegro: AllegroClient,
 ) -> None:
     with_issues(emulator)
     sync_issues(account=account, client=allegro)
@@ -103,7 +120,7 @@ def test_a_complaint_case_re_read_too(
 def test_re_reading_is_refused_to_auditors_other_accounts_and_manual_cases(
     emulator: EmulatorApp,
     account: SellerAccount,
-    allegro: AllegroClient,  # noqa: F811
+    allegro: AllegroClient,
 ) -> None:
     emulator.scenario.seed_returns(1)
     sync_customer_returns(account=account, client=allegro)
@@ -122,8 +139,8 @@ def test_re_reading_is_refused_to_auditors_other_accounts_and_manual_cases(
 
 def test_the_desk_button_re_reads_and_says_so(
     emulator: EmulatorApp,
-    account: SellerAccount,  # noqa: F811
-    allegro: AllegroClient,  # noqa: F811
+    account: SellerAccount,
+    allegro: AllegroClient,
     transport: httpx.WSGITransport,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
