@@ -13,7 +13,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
+
+from refund_desk.core.money import CENT, MAX_QUANTITY, amount_limit
 
 MARKETPLACES = {
     "allegro-pl": ("PLN", Decimal("1")),
@@ -178,10 +181,43 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+class OutOfBounds(ValueError):
+    """The generator made a value the desk's intake would refuse (a bug in the generator)."""
+
+
+def order_within_bounds(order: dict[str, Any]) -> dict[str, Any]:
+    """The intake's limits, held by everything the generators make: prices above 0 with at most two
+    decimals, quantities 1 to MAX_QUANTITY, each line and the order within the per-currency limits, and the
+    total and the paid amount adding up. Returns the order; raises OutOfBounds naming the field."""
+    lines = Decimal(0)
+    for i, line in enumerate(order["lineItems"]):
+        price = Decimal(line["price"]["amount"])
+        currency = line["price"]["currency"]
+        if price <= 0 or price != price.quantize(CENT):
+            raise OutOfBounds(f"lineItems[{i}].price.amount: {price} is not a price above 0 with 2 decimals")
+        if not 0 < line["quantity"] <= MAX_QUANTITY:
+            raise OutOfBounds(f"lineItems[{i}].quantity: {line['quantity']} is outside 1..{MAX_QUANTITY}")
+        if price * line["quantity"] > amount_limit(settings.INTAKE_MAX_LINE_AMOUNT, currency):
+            raise OutOfBounds(f"lineItems[{i}]: the line is above INTAKE_MAX_LINE_AMOUNT for {currency}")
+        lines += price * line["quantity"]
+    currency = order["lineItems"][0]["price"]["currency"]
+    delivery = Decimal(order["delivery"]["cost"]["amount"])
+    total = Decimal(order["summary"]["totalToPay"]["amount"])
+    if delivery < 0 or total != lines + delivery:
+        raise OutOfBounds(
+            f"summary.totalToPay: {total} is not the lines ({lines}) plus delivery ({delivery})"
+        )
+    if total > amount_limit(settings.INTAKE_MAX_ORDER_AMOUNT, currency):
+        raise OutOfBounds(f"summary.totalToPay: {total} is above INTAKE_MAX_ORDER_AMOUNT for {currency}")
+    if not 0 <= Decimal(order["payment"]["paidAmount"]["amount"]) <= total:
+        raise OutOfBounds("payment.paidAmount: not between 0 and the total")
+    return order
+
+
 def build_order(
     rng: random.Random, *, marketplace: str, bought_at: datetime, buyer: dict[str, str], company: bool = False
 ) -> dict[str, Any]:
-    """An Allegro checkout form with 1–3 line items."""
+    """An Allegro checkout form with 1–3 line items, within the intake's limits (order_within_bounds)."""
     currency, rate = MARKETPLACES[marketplace]
     line_items: list[dict[str, Any]] = []
     for offer_name, base in rng.sample(OFFERS, k=rng.choice([1, 1, 1, 2, 2, 3])):
@@ -214,40 +250,42 @@ def build_order(
                 }
             },
         }
-    return {
-        "id": _uuid(rng),
-        "messageToSeller": None,
-        "buyer": {
-            "id": buyer["id"],
-            "email": f"{buyer['login']}+{rng.randint(1000, 9999)}@allegromail.pl",
-            "login": buyer["login"],
-            "firstName": buyer["first"].capitalize(),
-            "lastName": buyer["last"].capitalize(),
-            "guest": False,
-        },
-        "payment": {
+    return order_within_bounds(
+        {
             "id": _uuid(rng),
-            "type": payment_type,
-            "provider": "P24" if payment_type == "ONLINE" else "OFFLINE",
-            "finishedAt": _iso(bought_at + timedelta(minutes=3)),
-            "paidAmount": _price(total, currency),
-        },
-        "status": "READY_FOR_PROCESSING",
-        "fulfillment": {"status": "SENT"},
-        "delivery": {
-            "method": {"id": _uuid(rng), "name": method},
-            "cost": _price(delivery_cost, currency),
-            "smart": smart,
-        },
-        "invoice": invoice,
-        "lineItems": line_items,
-        "surcharges": [],
-        "discounts": [],
-        "summary": {"totalToPay": _price(total, currency)},
-        "marketplace": {"id": marketplace},
-        "updatedAt": _iso(bought_at + timedelta(days=1)),
-        "revision": rng.randbytes(4).hex(),
-    }
+            "messageToSeller": None,
+            "buyer": {
+                "id": buyer["id"],
+                "email": f"{buyer['login']}+{rng.randint(1000, 9999)}@allegromail.pl",
+                "login": buyer["login"],
+                "firstName": buyer["first"].capitalize(),
+                "lastName": buyer["last"].capitalize(),
+                "guest": False,
+            },
+            "payment": {
+                "id": _uuid(rng),
+                "type": payment_type,
+                "provider": "P24" if payment_type == "ONLINE" else "OFFLINE",
+                "finishedAt": _iso(bought_at + timedelta(minutes=3)),
+                "paidAmount": _price(total, currency),
+            },
+            "status": "READY_FOR_PROCESSING",
+            "fulfillment": {"status": "SENT"},
+            "delivery": {
+                "method": {"id": _uuid(rng), "name": method},
+                "cost": _price(delivery_cost, currency),
+                "smart": smart,
+            },
+            "invoice": invoice,
+            "lineItems": line_items,
+            "surcharges": [],
+            "discounts": [],
+            "summary": {"totalToPay": _price(total, currency)},
+            "marketplace": {"id": marketplace},
+            "updatedAt": _iso(bought_at + timedelta(days=1)),
+            "revision": rng.randbytes(4).hex(),
+        }
+    )
 
 
 def build_customer_return(
