@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -265,8 +266,11 @@ class QueuePagingSerializer(serializers.Serializer):
 
 
 class TokenCredentialsSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"})
+    # At least one character that is not a space (the login is trimmed), and no NUL.
+    username = serializers.CharField(
+        min_length=1, max_length=150, validators=[RegexValidator(r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    )
+    password = serializers.CharField(min_length=1, max_length=4096, style={"input_type": "password"})
 
 
 class TokenSerializer(serializers.Serializer):
@@ -280,8 +284,8 @@ class TokenSerializer(serializers.Serializer):
 class CaseFileSerializer(serializers.Serializer):
     """Documentation only: the body is validated by the intake service, which reports field paths."""
 
-    order = serializers.JSONField(help_text="An Allegro checkout form (GET /order/checkout-forms/{id}).")
-    customerReturn = serializers.JSONField(
+    order = serializers.DictField(help_text="An Allegro checkout form (GET /order/checkout-forms/{id}).")
+    customerReturn = serializers.DictField(
         help_text="An Allegro customer return (GET /order/customer-returns/{id})."
     )
 

@@ -46,6 +46,7 @@ urlpatterns = [
     path("schema/", schema_view, name="schema"),
     path("docs/", views.LocalSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", views.LocalRedocView.as_view(url_name="api:schema"), name="redoc"),
-    # Last: any other path under /api/ gets a 404 problem rather than an HTML page.
-    re_path(r"^.*$", views.NotFoundView.as_view(), name="not-found"),
+    # Last: any other path under /api/ gets a 404 problem rather than an HTML page (a path with a line
+    # break in it too).
+    re_path(r"^[\s\S]*$", views.NotFoundView.as_view(), name="not-found"),
 ]

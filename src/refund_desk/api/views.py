@@ -55,6 +55,7 @@ from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseKind, CaseStatus, Marketplace
 from refund_desk.cases.models import RefundCase
 from refund_desk.cases.selectors import (
+    MAX_ID,
     MAX_PAGE_SIZE,
     QueueFilters,
     case_get,
@@ -152,7 +153,7 @@ class TokenObtainView(ProblemAPIView):
         "API_TOKEN_DAYS (30 by default) and is shown only in this answer (the desk keeps a digest). "
         "At most 10 live tokens per person; resetting on the team page or deactivating revokes them all.",
         request=TokenCredentialsSerializer,
-        responses={(200, JSON): TokenSerializer, **problem_responses(400, 429, authenticated=False)},
+        responses={(200, JSON): TokenSerializer, **problem_responses(400, 401, 429, authenticated=False)},
         auth=[],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -163,9 +164,15 @@ class TokenObtainView(ProblemAPIView):
                 detail="Too many wrong passwords for this login from here; try again later.",
             )
         credentials = AuthTokenSerializer(data=request.data, context={"request": request})
-        credentials.is_valid(raise_exception=True)
+        if not credentials.is_valid():
+            if set(credentials.errors) == {"non_field_errors"}:  # both given, and they do not match a person
+                raise exceptions.AuthenticationFailed("Unable to log in with provided credentials.")
+            raise exceptions.ValidationError(credentials.errors)
         token, expiry = api_token_issue(user=credentials.validated_data["user"])
         return Response({"token": token, "expiry": expiry})
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return "Token"  # wrong credentials are a 401 (DRF would turn it into a 403 without this)
 
 
 # --- cases -------------------------------------------------------------------------------------------
@@ -183,20 +190,41 @@ QUEUE_PARAMETERS = [
     OpenApiParameter(
         "marketplace", str, enum=Marketplace.values, description="Only cases from this marketplace."
     ),
-    OpenApiParameter("account", int, description="Only cases of this seller account (its id)."),
-    OpenApiParameter("reason", str, description='Only cases with this primary reason, e.g. "DAMAGED".'),
+    OpenApiParameter(
+        "account",
+        {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        description="Only cases of this seller account (its id).",
+    ),
+    OpenApiParameter(
+        "reason",
+        {"type": "string", "minLength": 1, "maxLength": 40},
+        description='Only cases with this primary reason, e.g. "DAMAGED".',
+    ),
     OpenApiParameter("overdue", bool, description="Only open cases whose earliest deadline has passed."),
     OpenApiParameter("open", bool, description="Only open cases (ignored when status is given)."),
     OpenApiParameter("attention", bool, description="Only cases set aside as needing attention."),
     OpenApiParameter(
-        "q", str, description="Buyer login or order id prefix, reference prefix, or exact customer return id."
+        "q",
+        {"type": "string", "minLength": 1, "maxLength": 100},
+        description="Buyer login or order id prefix, reference prefix, or exact customer return id.",
     ),
-    OpenApiParameter("cursor", str, description="Opaque cursor from a previous page's `next` link."),
     OpenApiParameter(
-        "limit", int, description=f"Page size, 1 to {MAX_PAGE_SIZE} (default {settings.QUEUE_PAGE_SIZE})."
+        "cursor",
+        {"type": "string", "minLength": 1},
+        description="Opaque cursor from a previous page's `next` link.",
+    ),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+        description=f"Page size, 1 to {MAX_PAGE_SIZE} (default {settings.QUEUE_PAGE_SIZE}).",
     ),
 ]
-CASE_ID = OpenApiParameter("case_id", int, OpenApiParameter.PATH, description="Case id.")
+CASE_ID = OpenApiParameter(
+    "case_id",
+    {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    OpenApiParameter.PATH,
+    description="Case id.",
+)
 
 
 class CaseListView(ProblemAPIView):
@@ -212,7 +240,13 @@ class CaseListView(ProblemAPIView):
         responses={(200, JSON): CasePageSerializer, **problem_responses(400, 403)},
     )
     def get(self, request: Request) -> Response:
-        errors: list[tuple[str, str]] = []
+        # The desk's filter form sends empty fields; an API client that sends `?open=` means something
+        # it did not say.
+        errors: list[tuple[str, str]] = [
+            (name, "give a value or leave the parameter out")
+            for name, values in request.query_params.lists()
+            if any(value.strip() == "" for value in values)
+        ]
         paging = QueuePagingSerializer(data=request.query_params)
         if not paging.is_valid():
             errors += flatten_errors(paging.errors)
@@ -308,12 +342,13 @@ class CaseImportView(ProblemAPIView):
         summary="Import case files",
         description="The body is one case file or an array of them. Importing is idempotent: the same file "
         "again changes nothing; a changed return updates its case. Each file is imported or rejected whole. "
-        "A single rejected file answers 400 with its field errors; in an array, rejected files are listed "
-        "in `results` and the others are still imported. 201 when any case was created, else 200.",
+        "A single rejected file answers 400 with its field errors, and so does an array whose every file is "
+        "rejected (fields as `[index].path`); otherwise rejected files are listed in `results` and the others "
+        "are still imported. 201 when any case was created, else 200.",
         parameters=[
             OpenApiParameter(
                 "account",
-                str,
+                {"type": "string", "minLength": 1, "maxLength": 100},
                 default=DEFAULT_ACCOUNT,
                 description="Name of an existing seller account you work for (an unknown name is a 400 "
                 "listing the accounts you may import into).",
@@ -350,6 +385,14 @@ class CaseImportView(ProblemAPIView):
                 transaction.set_rollback(True)
         if single and summary.results[0].outcome == Outcome.REJECTED:
             raise ValidationFailed(summary.results[0].errors)
+        if summary.count(Outcome.REJECTED) == len(summary.results):  # an array with not one usable file
+            raise ValidationFailed(
+                [
+                    (f"[{index}].{path}" if path not in ("$", BODY_FIELD) else f"[{index}]", message)
+                    for index, result in enumerate(summary.results)
+                    for path, message in result.errors
+                ]
+            )
         created = summary.count(Outcome.CREATED)
         headers = {}
         if single and created:

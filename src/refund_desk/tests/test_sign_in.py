@@ -45,7 +45,7 @@ def test_the_form_stops_after_five_wrong_passwords_even_for_the_right_one(person
 def test_the_token_endpoint_stops_after_five_wrong_passwords(person: User) -> None:
     client = Client()
     for _ in range(5):
-        assert token(client, "guess").status_code == 400
+        assert token(client, "guess").status_code == 401
     refused = token(client, PASSWORD)
     assert refused.status_code == 429 and refused["Content-Type"].startswith("application/problem+json")
     assert int(refused["Retry-After"]) == 15 * 60

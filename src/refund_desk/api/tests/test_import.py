@@ -218,7 +218,9 @@ def test_mixed_array_imports_the_good_files_and_reports_the_bad(agent_client: AP
     }
 
 
-def test_array_of_only_rejected_files_writes_nothing(agent_client: APIClient, db: None) -> None:
+def test_array_of_only_rejected_files_is_a_400_naming_each_file_and_writes_nothing(
+    agent_client: APIClient, db: None
+) -> None:
     files = case_files(2, seed=27)
     for data in files:
         data["customerReturn"]["items"][0]["offerId"] = "nope"
@@ -226,8 +228,10 @@ def test_array_of_only_rejected_files_writes_nothing(agent_client: APIClient, db
 
     response = post_json(agent_client, files, account="shop-one")
 
-    assert response.status_code == 200
-    assert response.json()["rejected"] == 2
+    body = assert_problem(response, 400)
+    fields = {error["field"] for error in body["errors"]}
+    assert {field.split(".")[0] for field in fields} == {"[0]", "[1]"}
+    assert all(field.endswith("offerId") for field in fields), fields
     assert row_counts() == before
 
 

@@ -25,12 +25,19 @@ def test_token_is_obtained_with_username_and_password(agent: Any, db: None) -> N
     assert client.get("/api/v1/cases/").status_code == 200
 
 
-def test_wrong_password_is_a_400_problem(agent: Any, db: None) -> None:
+def test_wrong_password_is_a_401_problem(agent: Any, db: None) -> None:
     response = APIClient().post(TOKEN_URL, {"username": "agnes", "password": "guess"}, format="json")
 
-    body = assert_problem(response, 400)
-    assert body["errors"][0]["field"] == "body"
+    body = assert_problem(response, 401)
+    assert "Unable to log in" in body["detail"] and response["WWW-Authenticate"] == "Token"
     assert "token" not in body
+
+
+def test_a_missing_password_is_a_400_problem_naming_it(agent: Any, db: None) -> None:
+    response = APIClient().post(TOKEN_URL, {"username": "agnes"}, format="json")
+
+    body = assert_problem(response, 400)
+    assert body["errors"][0]["field"] == "password"
 
 
 def test_bad_token_is_a_401_problem(db: None) -> None:
