@@ -36,6 +36,7 @@ from refund_desk.core.permissions import Perm, has_perm, permission_required
 from refund_desk.desk.forms import AttentionCloseForm, NoteForm, QueueFilterForm, TransitionForm
 from refund_desk.desk.presenters import ACTION_STYLES, action_label
 from refund_desk.integrations.allegro.refresh import REREADABLE
+from refund_desk.integrations.allegro.selectors import account_connected
 
 
 def _may_act(request: HttpRequest) -> bool:
@@ -155,7 +156,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "items": list(case.items.all()),
             "buyer_name": _buyer_name(case),
             "panels": case_panels.render_all(case, request, on_error=_panel_failed(case)),
-            "may_reread": case.source in REREADABLE,
+            "may_reread": case.source in REREADABLE and account_connected(case.account_id),
             "close_form": AttentionCloseForm(),
         }
     )

@@ -175,6 +175,9 @@ def test_a_person_closes_a_case_set_aside_with_a_reason(world: World, planted: d
     )
     agent = Client()
     agent.force_login(world.people["agent"])
+    page = agent.get(reverse("desk:case", args=[absurd.pk])).content.decode()
+    # shop-a is not connected to Allegro: no re-read button, a way out in words instead.
+    assert "cannot be re-read" in page and "Re-read from Allegro" not in page and "Close the case" in page
     refused = agent.post(reverse("desk:case_attention_close", args=[absurd.pk]), {"reason": " "})
     assert refused.status_code == 303
     absurd.refresh_from_db()

@@ -13,3 +13,8 @@ def accounts_syncable() -> QuerySet[SellerAccount]:
     return SellerAccount.objects.filter(
         is_active=True, allegro_credentials__status=CredentialStatus.CONNECTED
     ).order_by("pk")
+
+
+def account_connected(account_id: int) -> bool:
+    """Whether the desk can call Allegro for this account (active, with connected credentials)."""
+    return accounts_syncable().filter(pk=account_id).exists()
