@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "refund_desk.logistics",
     "refund_desk.partners",
     "refund_desk.messaging",
+    "refund_desk.outbound",
     "refund_desk.workflows",
 ]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.core.validators import RegexValidator
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -19,6 +18,7 @@ from refund_desk.cases.choices import CaseStatus
 from refund_desk.cases.models import CaseItem, Order, RefundCase
 from refund_desk.cases.selectors import MAX_PAGE_SIZE
 from refund_desk.core.money import SUPPORTED_CURRENCIES, Money
+from refund_desk.outbound.choices import ReturnRejectionCode
 
 # --- building blocks ---------------------------------------------------------------------------------
 
@@ -258,6 +258,12 @@ class CaseTimelineSerializer(serializers.Serializer):
 class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=CaseStatus.choices, help_text="The status to move the case to.")
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    rejectionCode = serializers.ChoiceField(
+        choices=ReturnRejectionCode.choices,
+        required=False,
+        help_text="Required with `to: REJECTED`, with a `reason` of 1 to 250 characters: Allegro's code, "
+        "sent to Allegro with the reason (the buyer reads it).",
+    )
 
 
 class QueuePagingSerializer(serializers.Serializer):
@@ -266,11 +272,11 @@ class QueuePagingSerializer(serializers.Serializer):
 
 
 class TokenCredentialsSerializer(serializers.Serializer):
-    # At least one character that is not a space (the login is trimmed), and no NUL.
-    username = serializers.CharField(
-        min_length=1, max_length=150, validators=[RegexValidator(r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    # Taken as typed (no trimming): a login of spaces is a wrong login (401), not a malformed request.
+    username = serializers.CharField(min_length=1, max_length=150, trim_whitespace=False)
+    password = serializers.CharField(
+        min_length=1, max_length=4096, trim_whitespace=False, style={"input_type": "password"}
     )
-    password = serializers.CharField(min_length=1, max_length=4096, style={"input_type": "password"})
 
 
 class TokenSerializer(serializers.Serializer):

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve, reverse
@@ -21,7 +22,6 @@ from drf_spectacular.utils import (
 )
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework import exceptions
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -69,6 +69,7 @@ from refund_desk.core.auth import cool_off_seconds, sign_in_allowed
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.core.permissions import Perm
 from refund_desk.integrations.allegro.intake import Outcome, cases_import
+from refund_desk.workflows.rejection import case_reject
 
 JSON = "application/json"
 DEFAULT_ACCOUNT = "default"
@@ -163,12 +164,18 @@ class TokenObtainView(ProblemAPIView):
                 wait=cool_off_seconds(),
                 detail="Too many wrong passwords for this login from here; try again later.",
             )
-        credentials = AuthTokenSerializer(data=request.data, context={"request": request})
-        if not credentials.is_valid():
-            if set(credentials.errors) == {"non_field_errors"}:  # both given, and they do not match a person
-                raise exceptions.AuthenticationFailed("Unable to log in with provided credentials.")
-            raise exceptions.ValidationError(credentials.errors)
-        token, expiry = api_token_issue(user=credentials.validated_data["user"])
+        credentials = TokenCredentialsSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        # The DRF request, as DRF's own token view passes it: the sign-in throttle answers this endpoint
+        # itself (a 429 problem above), not with the HTML lockout page.
+        user = authenticate(
+            request,
+            username=credentials.validated_data["username"],
+            password=credentials.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise exceptions.AuthenticationFailed("Unable to log in with provided credentials.")
+        token, expiry = api_token_issue(user=user)
         return Response({"token": token, "expiry": expiry})
 
     def get_authenticate_header(self, request: Request) -> str:
@@ -197,7 +204,7 @@ QUEUE_PARAMETERS = [
     ),
     OpenApiParameter(
         "reason",
-        {"type": "string", "minLength": 1, "maxLength": 40},
+        {"type": "string", "minLength": 1, "maxLength": 40, "pattern": r"\S"},
         description='Only cases with this primary reason, e.g. "DAMAGED".',
     ),
     OpenApiParameter("overdue", bool, description="Only open cases whose earliest deadline has passed."),
@@ -205,12 +212,12 @@ QUEUE_PARAMETERS = [
     OpenApiParameter("attention", bool, description="Only cases set aside as needing attention."),
     OpenApiParameter(
         "q",
-        {"type": "string", "minLength": 1, "maxLength": 100},
+        {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"\S"},
         description="Buyer login or order id prefix, reference prefix, or exact customer return id.",
     ),
     OpenApiParameter(
         "cursor",
-        {"type": "string", "minLength": 1},
+        {"type": "string", "minLength": 1, "pattern": r"\S"},
         description="Opaque cursor from a previous page's `next` link.",
     ),
     OpenApiParameter(
@@ -311,7 +318,8 @@ class CaseTransitionView(ProblemAPIView):
         tags=["cases"],
         summary="Change a case's status",
         description="Moves the case if its status allows it and the user's role permits it; "
-        "the move is recorded on the timeline with the user as actor.",
+        "the move is recorded on the timeline with the user as actor. A rejection needs `rejectionCode` "
+        "and a `reason` (1 to 250 characters); for a customer return it is carried out on Allegro.",
         parameters=[CASE_ID],
         request=TransitionSerializer,
         responses={(200, JSON): CaseDetailSerializer, **problem_responses(400, 403, 404, 409)},
@@ -321,12 +329,19 @@ class CaseTransitionView(ProblemAPIView):
         body = TransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         case = _case_or_404(request, case_id)
-        case_transition(
-            case=case,
-            to=body.validated_data["to"],
-            actor=Actor.for_user(request.user),
-            reason=body.validated_data["reason"],
-        )
+        actor = Actor.for_user(request.user)
+        if body.validated_data["to"] == CaseStatus.REJECTED:
+            code = body.validated_data.get("rejectionCode", "")
+            try:
+                case_reject(case=case, actor=actor, code=code, reason=body.validated_data["reason"])
+            except ValidationFailed as exc:  # the service's `code` is this body's `rejectionCode`
+                raise ValidationFailed(
+                    [("rejectionCode" if name == "code" else name, message) for name, message in exc.errors]
+                ) from exc
+        else:
+            case_transition(
+                case=case, to=body.validated_data["to"], actor=actor, reason=body.validated_data["reason"]
+            )
         return Response(_case_detail(request, case_get(case_id=case.pk, viewer=request.user)))
 
 

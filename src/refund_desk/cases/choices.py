@@ -69,6 +69,7 @@ class EventType(TextChoices):
     DECISION = "DECISION", _("Decision")
     ATTENTION = "ATTENTION", _("Needs attention")
     ATTENTION_CLEARED = "ATTENTION_CLEARED", _("Attention cleared")
+    OUTBOUND = "OUTBOUND", _("Allegro")
 
 
 # Allegro CustomerReturnItemReason.type values (free strings in the API; unknown ones are kept as-is).

@@ -55,6 +55,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("payments.outbox_run", "send refunds whose outbox message is due (retries included)"),
     Schedule("payments.refunds_reconcile", "follow submitted refunds to SUCCESS or CANCELED", minute="*/5"),
     Schedule("payments.commission_claims_sync", "file due commission claims and follow them", minute="17"),
+    Schedule("outbound.commands_run", "carry out due decisions on Allegro (retries included)"),
     Schedule("partners.webhooks_deliver", "deliver due webhook attempts to partners"),
     Schedule("partners.case_events_publish", "turn new case events into webhook deliveries"),
     Schedule(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from refund_desk.cases.choices import RETURN_REASON_TYPES, CaseKind, CaseStatus, Marketplace
 from refund_desk.cases.models import SellerAccount
 from refund_desk.desk.presenters import reason_label
+from refund_desk.outbound.choices import REJECTION_REASON_MAX, ReturnRejectionCode
 
 NOTE_MAX_LENGTH = 4000
 REASON_MAX_LENGTH = 1000
@@ -72,6 +73,18 @@ class NoteForm(forms.Form):
         max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("A note cannot be empty.")},
+    )
+
+
+class RejectionForm(forms.Form):
+    """A person's rejection: Allegro's code and the reason the buyer reads (checked again by the service)."""
+
+    code = forms.ChoiceField(label=_("Allegro's rejection code"), choices=ReturnRejectionCode.choices)
+    reason = forms.CharField(
+        label=_("Reason, as the buyer will read it"),
+        max_length=REJECTION_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": REJECTION_REASON_MAX}),
+        help_text=_("1 to 250 characters; sent to Allegro with the rejection."),
     )
 
 

@@ -29,7 +29,12 @@ from refund_desk.cases.selectors import (
     case_timeline,
     case_transition_options,
 )
-from refund_desk.cases.services import case_add_note, case_attention_flag, case_transition
+from refund_desk.cases.services import (
+    case_add_note,
+    case_attention_flag,
+    case_transition,
+    check_transition_allowed,
+)
 from refund_desk.core.errors import DomainError, IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.panels import Panel, case_panels
 from refund_desk.core.permissions import Perm, has_perm, permission_required
@@ -227,6 +232,14 @@ def case_transition_view(request: HttpRequest, case_id: int) -> HttpResponse:
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
         return _respond_live(request, case_id, status=422, error=error, transition_form=form)
     to = CaseStatus(form.cleaned_data["to"])
+    if to == CaseStatus.REJECTED:  # a rejection has its own form: Allegro's code, a reason, a confirmation
+        try:
+            check_transition_allowed(case=case, to=to, actor=Actor.for_user(request.user))
+        except DomainError as exc:
+            error, status = _transition_error(exc, case, to)
+            return _respond_live(request, case_id, status=status, error=error, transition_form=form)
+        error = _("A rejection needs Allegro's rejection code and a reason: use the Reject button.")
+        return _respond_live(request, case_id, status=422, error=error, transition_form=form)
     try:
         case = case_transition(
             case=case, to=to, actor=Actor.for_user(request.user), reason=form.cleaned_data["reason"]

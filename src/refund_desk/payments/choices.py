@@ -93,6 +93,7 @@ class AlertKind(TextChoices):
     CLAIM_FAILED = "CLAIM_FAILED", _("Commission claim could not be filed")
     SECRET_UNREADABLE = "SECRET_UNREADABLE", _("A partner's secret must be renewed")
     CASE_ATTENTION = "CASE_ATTENTION", _("Case set aside: its data needs a person")
+    COMMAND_REFUSED = "COMMAND_REFUSED", _("Allegro refused a decision")
 
 
 class TransferFormat(TextChoices):

@@ -45,6 +45,8 @@ SEMANTIC_FIELDS = {
     "GET /api/v1/cases/": ("cursor",),
     "POST /api/v1/cases/import/": ("order", "customerReturn", "account", "body", "$", "["),
     "POST /api/v1/inspections/": ("reference", "items"),
+    # `rejectionCode` and a `reason` are required together with `to: REJECTED` only.
+    "POST /api/v1/cases/{case_id}/transitions/": ("rejectionCode", "reason"),
 }
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db(transaction=False)]

@@ -43,6 +43,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "refund_desk.logistics",
             "refund_desk.partners",
             "refund_desk.messaging",
+            "refund_desk.outbound",
         ),
     ),
     ("workflows", ("refund_desk.workflows",)),

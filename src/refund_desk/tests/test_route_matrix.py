@@ -118,6 +118,7 @@ EXPECTED: dict[str, Perm | tuple[Perm, Perm]] = {
     "desk:case_transition": P.CASE_WORK,
     "desk:case_note": P.CASE_WORK,
     "desk:case_reread": P.CASE_WORK,
+    "desk:case_reject": P.CASE_WORK,
     "desk:case_attention_close": P.CASE_WORK,
     "desk:inspect": (P.CASE_READ, P.INSPECTION_RECORD),
     "desk:team": P.TEAM_MANAGE,
@@ -210,6 +211,7 @@ POST_DATA: dict[str, Callable[[World], dict[str, Any]]] = {
     "desk:case_transition": lambda w: {"to": "APPROVED", "reason": "checked the photos"},
     "desk:case_note": lambda w: {"text": "Called the buyer."},
     "desk:case_attention_close": lambda w: {"reason": "a duplicate of another case"},
+    "desk:case_reject": lambda w: {"code": "REFUND_REJECTED", "reason": "The item is used.", "confirm": "1"},
     "desk:inspect": _inspection,
     "desk:team_new": lambda w: {
         "username": "nowy",
@@ -261,6 +263,7 @@ QUERY = {"api:v1:case-import": "?account=shop-a"}
 MUST_WRITE = {
     ("desk:case_transition", "agent"),
     ("desk:case_note", "agent"),
+    ("desk:case_reject", "agent"),
     ("desk:inspect", "agent"),
     ("desk:team_new", "admin"),
     ("desk:change_confirm", "supervisor"),

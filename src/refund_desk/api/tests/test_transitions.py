@@ -12,6 +12,7 @@ from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType, CaseStatus, EventType
 from refund_desk.cases.models import CaseEvent, RefundCase
 from refund_desk.cases.services import case_transition
+from refund_desk.outbound.models import Command
 
 
 @pytest.fixture
@@ -138,3 +139,25 @@ def test_transition_of_unknown_case_is_a_404_problem(agent_client: APIClient, db
     assert_problem(
         agent_client.post("/api/v1/cases/31337/transitions/", {"to": "APPROVED"}, format="json"), 404
     )
+
+
+def test_a_rejection_needs_allegros_code_and_a_reason(agent_client: APIClient, case: RefundCase) -> None:
+    body = assert_problem(agent_client.post(url(case), {"to": "REJECTED"}, format="json"), 400)
+    assert {error["field"] for error in body["errors"]} == {"rejectionCode", "reason"}
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEW and not Command.objects.exists()
+
+
+def test_a_rejection_is_queued_for_allegro(agent_client: APIClient, case: RefundCase) -> None:
+    response = agent_client.post(
+        url(case),
+        {"to": "REJECTED", "rejectionCode": "NO_RETURN_RIGHT", "reason": "Sealed item opened"},
+        format="json",
+    )
+    assert response.status_code == 200 and response.json()["status"] == "REJECTED"
+    command = Command.objects.get(case=case)
+    assert command.payload == {
+        "returnId": case.external_id,
+        "code": "NO_RETURN_RIGHT",
+        "reason": "Sealed item opened",
+    }

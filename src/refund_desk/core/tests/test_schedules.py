@@ -20,6 +20,7 @@ def test_every_periodic_job_comes_from_the_table_and_every_entry_is_registered()
     import refund_desk.ai.tasks
     import refund_desk.integrations.allegro.tasks
     import refund_desk.logistics.tasks
+    import refund_desk.outbound.tasks
     import refund_desk.partners.tasks
     import refund_desk.payments.tasks
     import refund_desk.workflows.tasks  # noqa: F401  -- importing registers the jobs
@@ -40,6 +41,7 @@ def test_registered_jobs_run_when_the_table_says() -> None:
         "payments.outbox_run",
         "partners.webhooks_deliver",
         "partners.case_events_publish",
+        "outbound.commands_run",
     }
     assert due_sunday == every_minute | {
         "workflows.cases_health_scan",

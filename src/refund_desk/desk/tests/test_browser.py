@@ -92,3 +92,45 @@ def test_agent_signs_in_filters_and_moves_a_case(page: Any, live_server: Any, tr
     assert escalated.status == CaseStatus.UNDER_REVIEW
     event = CaseEvent.objects.filter(case=escalated, type=EventType.TRANSITION).get()
     assert (event.actor_label, event.reason) == ("agnieszka", "checking the photos")
+
+
+def test_agent_rejects_a_return_with_a_code_and_a_reason(
+    page: Any, live_server: Any, transactional_db: None
+) -> None:
+    from django.contrib.auth.models import Group
+    from playwright.sync_api import expect
+
+    from refund_desk.cases.choices import CaseSource
+    from refund_desk.core.roles import Role
+    from refund_desk.outbound.models import Command
+
+    # given an agent and a new customer return (the roles' groups again: an earlier test may have flushed)
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+    UserFactory.create(username="roksana", roles=["agent"])
+    case = RefundCaseFactory.create(
+        status=CaseStatus.NEW, source=CaseSource.CUSTOMER_RETURN, reference="R77777K", days_left=3
+    )
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.get_by_label("Username").fill("roksana")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    # when she clicks Reject, she must choose Allegro's code and write the reason the buyer reads
+    page.get_by_role("link", name="Reject").click()
+    expect(page.get_by_role("heading", name="Reject case R77777K")).to_be_visible()
+    page.get_by_label("Allegro's rejection code").select_option("NO_RETURN_RIGHT")
+    page.get_by_label("Reason, as the buyer will read it").fill("Zerwana plomba na oprogramowaniu.")
+    page.get_by_role("button", name="Review the rejection").click()
+
+    # then she sees exactly what goes to Allegro before confirming
+    expect(page.get_by_text("Zerwana plomba na oprogramowaniu.")).to_be_visible()
+    expect(page.get_by_text("NO_RETURN_RIGHT")).to_be_visible()
+    page.get_by_role("button", name="Confirm the rejection").click()
+
+    # and the case is rejected, with the command for Allegro on the case page
+    expect(page.get_by_text("the rejection is on its way to Allegro")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sent to Allegro")).to_be_visible()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.REJECTED
+    assert Command.objects.get(case=case).payload["code"] == "NO_RETURN_RIGHT"

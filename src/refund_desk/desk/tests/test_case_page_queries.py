@@ -85,6 +85,7 @@ def test_the_case_page_shows_every_registered_panel(agent_client: Client) -> Non
     assert [panel.name for panel in case_panels.panels()] == [
         "evaluation",
         "refunds",
+        "outbound",
         "parcels",
         "review",
         "messages",

@@ -16,10 +16,11 @@ from refund_desk.cases.models import SellerAccount
 from refund_desk.core.ports import GatewayError, GatewayNotFound, GatewayRejected, GatewayUnavailable
 from refund_desk.integrations.allegro import errors
 from refund_desk.integrations.allegro.client import AllegroClient
-from refund_desk.integrations.allegro.interface import Price
+from refund_desk.integrations.allegro.interface import CustomerReturn, Price
 from refund_desk.integrations.allegro.responses import RefundClaim, RefundDetails
 from refund_desk.integrations.allegro.services import client_for_account
 from refund_desk.logistics.gateway import TrackingScan, WaybillHistory
+from refund_desk.outbound.gateway import RemoteReturn
 from refund_desk.payments.gateway import GatewayClaim, GatewayRefund, RecentRefunds
 
 CLAIMS_PAGE = 100
@@ -187,3 +188,34 @@ class AllegroGateway:
             )
             for w in result.waybills
         ]
+
+    # --- decisions (outbound) --------------------------------------------------------------------------
+
+    def reject_return(
+        self, account: SellerAccount, return_id: str, *, code: str, reason: str
+    ) -> RemoteReturn:
+        try:
+            with self._client(account) as client:
+                return _remote_return(
+                    client.reject_customer_return(return_id, code=code, reason=reason or None)
+                )
+        except errors.AllegroError as exc:
+            raise _translate(exc) from exc
+
+    def get_return(self, account: SellerAccount, return_id: str) -> RemoteReturn:
+        try:
+            with self._client(account) as client:
+                return _remote_return(client.customer_return(return_id))
+        except errors.AllegroError as exc:
+            raise _translate(exc) from exc
+
+
+def _remote_return(ret: CustomerReturn) -> RemoteReturn:
+    rejection = ret.rejection
+    return RemoteReturn(
+        id=ret.id,
+        status=ret.status,
+        rejection_code=rejection.code if rejection else None,
+        rejection_reason=rejection.reason if rejection else None,
+        rejected_at=rejection.createdAt if rejection else None,
+    )

@@ -1,0 +1,31 @@
+"""What the desk tells Allegro about a decision, and where each such command stands."""
+
+from __future__ import annotations
+
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+
+class CommandKind(TextChoices):
+    RETURN_REJECT = "RETURN_REJECT", _("Reject the customer return's refund")
+
+
+class CommandStatus(TextChoices):
+    PENDING = "PENDING", _("Waiting to be sent")
+    DONE = "DONE", _("Carried out on Allegro")
+    REFUSED = "REFUSED", _("Refused by Allegro")
+
+
+# Allegro's refund rejection codes (POST /order/customer-returns/{id}/rejection), in the seller's words.
+class ReturnRejectionCode(TextChoices):
+    REFUND_REJECTED = "REFUND_REJECTED", _("Refund refused (say why)")
+    NO_RETURN_RIGHT = "NO_RETURN_RIGHT", _("No right of withdrawal for this item")
+    BUSINESS_PURCHASE = "BUSINESS_PURCHASE", _("Bought by a business (no consumer withdrawal right)")
+    ITEM_MISMATCH = "ITEM_MISMATCH", _("The returned goods differ from the goods declared")
+    NEW_ITEM_SENT = "NEW_ITEM_SENT", _("A replacement was sent instead")
+    ITEM_FIXED = "ITEM_FIXED", _("The item was repaired instead")
+    MISSING_PART_SENT = "MISSING_PART_SENT", _("The missing part was sent")
+
+
+# Allegro takes 1 to 250 characters of reason text with a rejection.
+REJECTION_REASON_MAX = 250

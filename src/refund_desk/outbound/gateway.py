@@ -1,0 +1,39 @@
+"""The outbound app's port to the marketplace: carry out a decision and read back what the marketplace
+did. The Allegro integration provides `decision_gateway`; tests override it with a fake."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from refund_desk.cases.models import SellerAccount
+from refund_desk.core.ports import Port
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteReturn:
+    """A customer return as the marketplace shows it, reduced to what a rejection needs."""
+
+    id: str
+    status: str
+    rejection_code: str | None = None
+    rejection_reason: str | None = None
+    rejected_at: datetime | None = None
+
+    @property
+    def rejected(self) -> bool:
+        return self.rejection_code is not None
+
+
+class DecisionGateway(Protocol):
+    def reject_return(
+        self, account: SellerAccount, return_id: str, *, code: str, reason: str
+    ) -> RemoteReturn:
+        """Reject the refund of a customer return. Raises GatewayRejected when the marketplace refuses."""
+
+    def get_return(self, account: SellerAccount, return_id: str) -> RemoteReturn:
+        """The return as the marketplace shows it now. Raises GatewayNotFound for an unknown id."""
+
+
+decision_gateway: Port[DecisionGateway] = Port("outbound.decision_gateway")

@@ -1,0 +1,201 @@
+"""Carry out decisions on Allegro exactly once: enqueue in the decision's transaction, send with a lease,
+retry what may not have arrived, read back before sending again, and tell a person what Allegro refuses."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from refund_desk.cases.actors import Actor
+from refund_desk.cases.choices import EventType
+from refund_desk.cases.isolation import case_isolated
+from refund_desk.cases.models import RefundCase
+from refund_desk.cases.services import event_append
+from refund_desk.core.effects import run_after_commit
+from refund_desk.core.ports import GatewayError, GatewayNotFound, GatewayRejected, GatewayUnavailable
+from refund_desk.outbound.choices import CommandKind, CommandStatus
+from refund_desk.outbound.gateway import RemoteReturn, decision_gateway
+from refund_desk.outbound.models import Command
+
+logger = logging.getLogger("refund_desk.outbound")
+SYSTEM = Actor.system("Allegro outbox")
+LEASE = timedelta(minutes=2)
+# Seconds to wait before attempt n+1; the last one repeats.
+RETRY_DELAYS = (30, 60, 120, 300, 900, 1800, 3600)
+# Payments owns alerts; the kind's value, named here (a test checks payments declares it).
+REFUSED_ALERT_KIND = "COMMAND_REFUSED"
+
+
+@transaction.atomic
+def command_enqueue(
+    *, case: RefundCase, kind: CommandKind, key: str, payload: dict[str, Any], actor: Actor
+) -> Command:
+    """Record that Allegro must be told (call inside the decision's transaction); sent after commit.
+
+    Idempotent by `key`: the same decision again returns the first command and queues nothing.
+    """
+    command, created = Command.objects.get_or_create(
+        key=key, defaults={"case": case, "kind": kind, "payload": payload, "requested_by": actor.label}
+    )
+    if created:
+        event_append(
+            case=case,
+            type=EventType.OUTBOUND,
+            actor=actor,
+            reason=f"{CommandKind(kind).label}: queued for Allegro",
+            payload={"command": command.pk, "kind": kind, "status": CommandStatus.PENDING},
+        )
+        run_after_commit("outbound.command_execute", command.pk)
+    return command
+
+
+def _claim(command_id: int, now: datetime) -> Command | None:
+    with transaction.atomic():
+        command = (
+            Command.objects.select_for_update(of=("self",))
+            .select_related("case", "case__account")
+            .filter(pk=command_id, status=CommandStatus.PENDING)
+            .filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now))
+            .first()
+        )
+        if command is None:
+            return None
+        command.attempts += 1
+        command.locked_until = now + LEASE
+        command.save(update_fields=["attempts", "locked_until"])
+        return command
+
+
+def command_execute(*, command_id: int, now: datetime | None = None) -> Command:
+    """One attempt at a pending command (nothing when it is done, refused or leased by another worker)."""
+    now = now or timezone.now()
+    command = _claim(command_id, now)
+    if command is None:
+        return Command.objects.get(pk=command_id)
+    if command.kind == CommandKind.RETURN_REJECT:
+        return _return_reject(command, now)
+    raise ValueError(f"unknown command kind {command.kind!r}")
+
+
+def _return_reject(command: Command, now: datetime) -> Command:
+    gateway = decision_gateway.get()
+    account, return_id = command.case.account, command.payload["returnId"]
+    try:
+        if command.attempts > 1:  # an earlier attempt may have reached Allegro: look before sending again
+            remote = gateway.get_return(account, return_id)
+            if remote.rejected:
+                return _done(command, remote, read_back=True)
+        remote = gateway.reject_return(
+            account, return_id, code=command.payload["code"], reason=command.payload["reason"]
+        )
+    except GatewayUnavailable as exc:
+        return _retry(command, exc, now)
+    except GatewayRejected as exc:
+        # Allegro refuses a second rejection: if the return is rejected (here earlier, or in Sales
+        # Center), the decision is carried out; otherwise a person must look.
+        try:
+            already = gateway.get_return(account, return_id)
+        except GatewayError as unreadable:  # cannot tell yet whether it is carried out: look again later
+            return _retry(command, unreadable, now)
+        if already.rejected:
+            return _done(command, already, read_back=True)
+        return _refused(command, exc)
+    except GatewayNotFound as exc:
+        return _refused(command, exc)
+    except GatewayError as exc:
+        return _retry(command, exc, now)
+    return _done(command, remote, read_back=False)
+
+
+def _answer(remote: RemoteReturn, *, read_back: bool) -> dict[str, Any]:
+    return {
+        "returnStatus": remote.status,
+        "rejection": {"code": remote.rejection_code, "reason": remote.rejection_reason},
+        "readBack": read_back,
+    }
+
+
+@transaction.atomic
+def _done(command: Command, remote: RemoteReturn, *, read_back: bool) -> Command:
+    locked = Command.objects.select_for_update().get(pk=command.pk)
+    locked.status, locked.done_at, locked.locked_until = CommandStatus.DONE, timezone.now(), None
+    locked.answer, locked.last_error = _answer(remote, read_back=read_back), ""
+    locked.save(update_fields=["status", "done_at", "locked_until", "answer", "last_error"])
+    how = "found already carried out when read back" if read_back else "carried out"
+    event_append(
+        case=command.case,
+        type=EventType.OUTBOUND,
+        actor=SYSTEM,
+        reason=f"{CommandKind(locked.kind).label}: {how} on Allegro (return {remote.status})",
+        payload={
+            "command": locked.pk,
+            "status": locked.status,
+            "attempts": locked.attempts,
+            "answer": locked.answer,
+        },
+    )
+    logger.info("command %s %s after %s attempt(s)", locked.pk, how, locked.attempts)
+    return locked
+
+
+@transaction.atomic
+def _retry(command: Command, exc: GatewayError, now: datetime) -> Command:
+    locked = Command.objects.select_for_update().get(pk=command.pk)
+    delay = RETRY_DELAYS[min(locked.attempts, len(RETRY_DELAYS)) - 1]
+    locked.next_attempt_at, locked.locked_until = now + timedelta(seconds=delay), None
+    locked.last_error = str(exc)[:2000]
+    locked.save(update_fields=["next_attempt_at", "locked_until", "last_error"])
+    logger.info("command %s attempt %s failed, again in %ss: %s", locked.pk, locked.attempts, delay, exc)
+    return locked
+
+
+@transaction.atomic
+def _refused(command: Command, exc: GatewayError) -> Command:
+    locked = Command.objects.select_for_update().get(pk=command.pk)
+    error = exc.user_message or str(exc)
+    locked.status, locked.locked_until, locked.last_error = CommandStatus.REFUSED, None, error[:2000]
+    locked.answer = {"codes": list(exc.codes), "message": error}
+    locked.save(update_fields=["status", "locked_until", "last_error", "answer"])
+    label = CommandKind(locked.kind).label
+    event_append(
+        case=command.case,
+        type=EventType.OUTBOUND,
+        actor=SYSTEM,
+        reason=f"{label}: Allegro refused it: {error}",
+        payload={
+            "command": locked.pk,
+            "status": locked.status,
+            "attempts": locked.attempts,
+            "answer": locked.answer,
+        },
+    )
+    message = f"Allegro refused “{label}” for case {command.case}: {error}"
+    run_after_commit(
+        "payments.alert_raise", REFUSED_ALERT_KIND, message, f"command:{locked.pk}", command.case_id
+    )
+    logger.warning("command %s refused: %s", locked.pk, error)
+    return locked
+
+
+def commands_due(*, now: datetime | None = None, limit: int = 100) -> list[tuple[int, int]]:
+    moment = now or timezone.now()
+    return list(
+        Command.objects.filter(status=CommandStatus.PENDING, next_attempt_at__lte=moment)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lte=moment))
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", "case_id")[:limit]
+    )
+
+
+def commands_run_due(*, now: datetime | None = None, limit: int = 100) -> int:
+    """Attempt every due command (retries and what a killed worker left behind); returns how many."""
+    due = commands_due(now=now, limit=limit)
+    for command_id, case_id in due:
+        with case_isolated(case_id, job="Allegro outbox", atomic=False):
+            command_execute(command_id=command_id, now=now)
+    return len(due)

@@ -1,0 +1,190 @@
+"""A rejection is carried out on Allegro exactly once: queued with the decision, sent after commit, retried
+when Allegro may not have acted, read back before it is sent again, and a refusal reaches a person."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from refund_desk.cases.actors import Actor
+from refund_desk.cases.choices import CaseStatus, EventType
+from refund_desk.cases.models import CaseEvent, RefundCase, SellerAccount
+from refund_desk.cases.services import case_transition
+from refund_desk.cases.tests.factories import make_user
+from refund_desk.core.effects import TASKS
+from refund_desk.core.errors import PermissionDenied, ValidationFailed
+from refund_desk.core.ports import GatewayRejected, GatewayUnavailable
+from refund_desk.core.roles import Role
+from refund_desk.outbound import services
+from refund_desk.outbound.choices import CommandStatus
+from refund_desk.outbound.gateway import RemoteReturn, decision_gateway
+from refund_desk.outbound.models import Command
+from refund_desk.payments.choices import AlertKind
+from refund_desk.payments.models import Alert
+from refund_desk.payments.tests.conftest import ingest
+from refund_desk.policy.tests.builders import case as case_file
+from refund_desk.workflows.rejection import case_reject
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class FakeDecisions:
+    """Allegro's returns in memory; `fail` holds what the next reject calls raise, in order."""
+
+    rejected: dict[str, tuple[str, str]] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+    fail: list[Exception] = field(default_factory=list)
+    act_then_fail: bool = False  # Allegro rejects but the answer is lost
+
+    def reject_return(
+        self, account: SellerAccount, return_id: str, *, code: str, reason: str
+    ) -> RemoteReturn:
+        self.calls.append(return_id)
+        if self.act_then_fail:
+            self.act_then_fail = False
+            self.rejected[return_id] = (code, reason)
+            raise GatewayUnavailable("timeout after sending")
+        if self.fail:
+            raise self.fail.pop(0)
+        if return_id in self.rejected:
+            raise GatewayRejected("already rejected", codes=["ALREADY_REJECTED"])
+        self.rejected[return_id] = (code, reason)
+        return self.get_return(account, return_id)
+
+    def get_return(self, account: SellerAccount, return_id: str) -> RemoteReturn:
+        if return_id in self.rejected:
+            code, reason = self.rejected[return_id]
+            return RemoteReturn(id=return_id, status="REJECTED", rejection_code=code, rejection_reason=reason)
+        return RemoteReturn(id=return_id, status="DELIVERED")
+
+
+@pytest.fixture
+def allegro() -> Iterator[FakeDecisions]:
+    fake = FakeDecisions()
+    with decision_gateway.override(fake):
+        yield fake
+
+
+@pytest.fixture
+def case(account: SellerAccount) -> RefundCase:
+    return ingest(account, case_file())
+
+
+@pytest.fixture
+def agent(db: Any) -> Actor:
+    return Actor.for_user(make_user("agent-rita", [Role.AGENT]))
+
+
+def _reject(case: RefundCase, actor: Actor, capture: Any, **kwargs: Any) -> Command:
+    with capture(execute=False) as callbacks:
+        case_reject(case=case, actor=actor, **{"code": "REFUND_REJECTED", "reason": "Used item", **kwargs})
+    command = Command.objects.get(case=case)
+    task = TASKS["outbound.command_execute"]
+    queued = [c for c in callbacks if getattr(c, "func", None) is task and c.args == (command.pk,)]
+    assert len(queued) == 1  # the command's task, once the decision commits
+    return command
+
+
+def test_a_rejection_is_queued_with_the_decision_and_carried_out_once(
+    case: RefundCase, agent: Actor, allegro: FakeDecisions, django_capture_on_commit_callbacks: Any
+) -> None:
+    command = _reject(case, agent, django_capture_on_commit_callbacks)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.REJECTED and command.status == CommandStatus.PENDING
+    assert command.payload == {"returnId": case.external_id, "code": "REFUND_REJECTED", "reason": "Used item"}
+
+    done = services.command_execute(command_id=command.pk)
+    again = services.command_execute(command_id=command.pk)
+
+    assert done.status == again.status == CommandStatus.DONE and allegro.calls == [case.external_id]
+    assert allegro.rejected[case.external_id] == ("REFUND_REJECTED", "Used item")
+    assert done.answer["returnStatus"] == "REJECTED" and done.answer["readBack"] is False
+    events = CaseEvent.objects.filter(case=case, type=EventType.OUTBOUND).order_by("pk")
+    assert [e.payload["status"] for e in events] == ["PENDING", "DONE"]
+    assert "carried out on Allegro" in events[1].reason
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field_name"),
+    [
+        ({"reason": "  "}, "reason"),
+        ({"reason": "x" * 251}, "reason"),
+        ({"code": "BECAUSE"}, "code"),
+        ({"code": ""}, "code"),
+    ],
+)
+def test_a_rejection_without_a_valid_code_or_reason_writes_nothing(
+    case: RefundCase, agent: Actor, allegro: FakeDecisions, kwargs: dict[str, str], field_name: str
+) -> None:
+    before = CaseEvent.objects.filter(case=case).count()
+    with pytest.raises(ValidationFailed) as refused:
+        case_reject(case=case, actor=agent, **{"code": "REFUND_REJECTED", "reason": "Used item", **kwargs})
+    assert [f for f, _ in refused.value.errors] == [field_name]
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEW and not Command.objects.exists()
+    assert CaseEvent.objects.filter(case=case).count() == before
+
+
+def test_automation_cannot_reject(case: RefundCase, allegro: FakeDecisions) -> None:
+    with pytest.raises(PermissionDenied):
+        case_reject(case=case, actor=Actor.system("robot"), code="REFUND_REJECTED", reason="no")
+    assert not Command.objects.exists()
+
+
+def test_an_answer_lost_after_allegro_acted_is_read_back_not_sent_twice(
+    case: RefundCase, agent: Actor, allegro: FakeDecisions, django_capture_on_commit_callbacks: Any
+) -> None:
+    command = _reject(case, agent, django_capture_on_commit_callbacks)
+    allegro.act_then_fail = True
+    first = services.command_execute(command_id=command.pk)
+    assert first.status == CommandStatus.PENDING and "timeout" in first.last_error
+    assert first.next_attempt_at > timezone.now() + timedelta(seconds=20)
+    # Not due yet: the sweep leaves it.
+    assert services.commands_run_due() == 0
+
+    assert services.commands_run_due(now=first.next_attempt_at + timedelta(seconds=1)) == 1
+    command.refresh_from_db()
+    assert command.status == CommandStatus.DONE and command.answer["readBack"] is True
+    assert allegro.calls == [case.external_id]  # sent once
+    assert command.attempts == 2
+
+
+def test_a_refusal_is_kept_with_allegros_error_and_raises_an_alert(
+    case: RefundCase, agent: Actor, allegro: FakeDecisions, django_capture_on_commit_callbacks: Any
+) -> None:
+    command = _reject(case, agent, django_capture_on_commit_callbacks)
+    allegro.fail = [
+        GatewayRejected("422", codes=["VALIDATION_ERROR"], user_message="Return is not delivered")
+    ]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        refused = services.command_execute(command_id=command.pk)
+    for callback in callbacks:
+        callback.func.call_local(*callback.args)
+    assert refused.status == CommandStatus.REFUSED and refused.last_error == "Return is not delivered"
+    alert = Alert.objects.get(kind=AlertKind.COMMAND_REFUSED, case=case)
+    assert "Return is not delivered" in alert.message
+    event = CaseEvent.objects.filter(case=case, type=EventType.OUTBOUND).last()
+    assert event is not None and "Allegro refused it" in event.reason
+    # Refused stays refused: no further attempts.
+    assert services.command_execute(command_id=command.pk).attempts == 1
+
+
+def test_rejected_again_after_an_appeal_sends_nothing_new(
+    case: RefundCase, agent: Actor, allegro: FakeDecisions, django_capture_on_commit_callbacks: Any
+) -> None:
+    command = _reject(case, agent, django_capture_on_commit_callbacks)
+    services.command_execute(command_id=command.pk)
+    case = case_transition(case=case, to=CaseStatus.APPEALED, actor=agent, reason="buyer contests")
+    supervisor = Actor.for_user(make_user("lead-lena", [Role.SUPERVISOR]))
+    case_reject(case=case, actor=supervisor, code="REFUND_REJECTED", reason="Used item, confirmed")
+    assert Command.objects.filter(case=case).count() == 1 and allegro.calls == [case.external_id]
+
+
+def test_the_alert_kind_outbound_names_is_the_one_payments_declares() -> None:
+    assert AlertKind(services.REFUSED_ALERT_KIND) == AlertKind.COMMAND_REFUSED

@@ -1,0 +1,75 @@
+"""Rejections carried out through the Allegro emulator with the real gateway and client, under every fault
+switch: each return ends rejected on Allegro with the person's code and reason, each command DONE."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from django.utils import timezone
+
+from refund_desk.cases.actors import Actor
+from refund_desk.cases.models import RefundCase, SellerAccount
+from refund_desk.cases.tests.factories import make_user
+from refund_desk.core.roles import Role
+from refund_desk.integrations.allegro.emulator.app import EmulatorApp
+from refund_desk.integrations.allegro.gateway import AllegroGateway
+from refund_desk.integrations.allegro.sync import sync_customer_returns
+from refund_desk.outbound import services
+from refund_desk.outbound.choices import CommandStatus
+from refund_desk.outbound.gateway import decision_gateway
+from refund_desk.outbound.models import Command
+from refund_desk.payments.tests.test_emulator_e2e import (  # noqa: F401  -- fixtures
+    ALL_FAULTS,
+    account,
+    admin,
+    emulator,
+    emulator_client,
+)
+from refund_desk.workflows.rejection import case_reject
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def gateway(account: SellerAccount, emulator: EmulatorApp) -> Iterator[AllegroGateway]:  # noqa: F811
+    rng = random.Random(4)
+    real = AllegroGateway(client_factory=lambda acc: emulator_client(acc, emulator, rng=rng))
+    with decision_gateway.override(real):
+        yield real
+
+
+def test_rejections_reach_allegro_once_under_faults(
+    account: SellerAccount,  # noqa: F811
+    emulator: EmulatorApp,  # noqa: F811
+    admin: httpx.Client,  # noqa: F811
+    gateway: AllegroGateway,
+) -> None:
+    admin.post("/__emulator/seed", json={"returns": 12}).raise_for_status()
+    run = sync_customer_returns(account=account, client=emulator_client(account, emulator, attempts=8))
+    assert run.errors == 0
+    agent = Actor.for_user(make_user("agent-olga", [Role.AGENT]))
+    cases = list(RefundCase.objects.filter(account=account).order_by("pk"))
+    for n, case in enumerate(cases):
+        case_reject(case=case, actor=agent, code="REFUND_REJECTED", reason=f"Nosi ślady użytkowania ({n})")
+    admin.post("/__emulator/faults", json={"faults": ALL_FAULTS, "timeoutDelay": 0.01}).raise_for_status()
+
+    moment = timezone.now()
+    for _ in range(40):
+        if not Command.objects.filter(status=CommandStatus.PENDING).exists():
+            break
+        services.commands_run_due(now=moment)
+        moment += timedelta(hours=2)
+    admin.post("/__emulator/faults", json={"faults": ""}).raise_for_status()
+
+    commands = list(Command.objects.order_by("pk"))
+    assert [c.status for c in commands] == [CommandStatus.DONE] * len(cases), [c.last_error for c in commands]
+    for n, case in enumerate(cases):
+        remote = emulator.store.customer_return(case.external_id)
+        assert remote is not None and remote["status"] == "REJECTED"
+        assert remote["rejection"]["code"] == "REFUND_REJECTED"
+        assert remote["rejection"]["reason"] == f"Nosi ślady użytkowania ({n})"
+    assert sum(c.attempts for c in commands) >= len(commands)

@@ -1,0 +1,56 @@
+"""A person rejects a request: with Allegro's rejection code and a reason the buyer reads, recorded on
+the case and carried out on Allegro exactly once (a customer return's refund is rejected through the
+outbound outbox, in the same transaction as the decision). Automation never rejects (GDPR Art. 22)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from refund_desk.cases.actors import Actor
+from refund_desk.cases.choices import CaseSource, CaseStatus
+from refund_desk.cases.models import RefundCase
+from refund_desk.cases.services import case_transition, check_transition_allowed
+from refund_desk.core.errors import ValidationFailed
+from refund_desk.outbound.choices import REJECTION_REASON_MAX, CommandKind, ReturnRejectionCode
+from refund_desk.outbound.services import command_enqueue
+
+
+def rejection_errors(*, code: str, reason: str) -> list[tuple[str, str]]:
+    """What is wrong with a rejection's code and reason, as (field, message) pairs (empty: nothing)."""
+    errors = []
+    if code not in ReturnRejectionCode.values:
+        errors.append(
+            ("code", f"choose one of Allegro's rejection codes: {', '.join(ReturnRejectionCode.values)}")
+        )
+    text = reason.strip()
+    if not text:
+        errors.append(("reason", "say why in words: the buyer reads this"))
+    elif len(text) > REJECTION_REASON_MAX:
+        errors.append(
+            ("reason", f"at most {REJECTION_REASON_MAX} characters (Allegro's limit); this has {len(text)}")
+        )
+    return errors
+
+
+@transaction.atomic
+def case_reject(*, case: RefundCase, actor: Actor, code: str, reason: str) -> RefundCase:
+    """Reject the case (the state machine checks the move and that a person makes it) and queue what
+    Allegro must be told. Raises ValidationFailed naming `code` or `reason`; nothing is written then."""
+    check_transition_allowed(case=case, to=CaseStatus.REJECTED, actor=actor)  # 403/409 before 400
+    errors = rejection_errors(code=code, reason=reason)
+    if errors:
+        raise ValidationFailed(errors)
+    text = reason.strip()
+    rejected = case_transition(
+        case=case, to=CaseStatus.REJECTED, actor=actor, reason=text, payload={"rejectionCode": code}
+    )
+    if rejected.source == CaseSource.CUSTOMER_RETURN:
+        command_enqueue(
+            case=rejected,
+            kind=CommandKind.RETURN_REJECT,
+            # Allegro rejects a return's refund once: a second rejection (after an appeal) sends nothing.
+            key=f"return-reject:{rejected.pk}",
+            payload={"returnId": rejected.external_id, "code": code, "reason": text},
+            actor=actor,
+        )
+    return rejected
