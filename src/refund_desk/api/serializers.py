@@ -18,7 +18,7 @@ from refund_desk.cases.choices import CaseStatus
 from refund_desk.cases.models import CaseItem, Order, RefundCase
 from refund_desk.cases.selectors import MAX_PAGE_SIZE
 from refund_desk.core.money import SUPPORTED_CURRENCIES, Money
-from refund_desk.outbound.choices import ReturnRejectionCode
+from refund_desk.outbound.choices import ClaimRejectionStatus, ReturnRejectionCode
 
 # --- building blocks ---------------------------------------------------------------------------------
 
@@ -259,7 +259,7 @@ class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=CaseStatus.choices, help_text="The status to move the case to.")
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     rejectionCode = serializers.ChoiceField(
-        choices=ReturnRejectionCode.choices,
+        choices=[*ReturnRejectionCode.choices, *ClaimRejectionStatus.choices],
         required=False,
         help_text="Required with `to: REJECTED`, with a `reason` of 1 to 250 characters: Allegro's code, "
         "sent to Allegro with the reason (the buyer reads it).",

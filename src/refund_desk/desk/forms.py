@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
 from refund_desk.cases.choices import RETURN_REASON_TYPES, CaseKind, CaseStatus, Marketplace
@@ -80,6 +81,13 @@ class RejectionForm(forms.Form):
     """A person's rejection: Allegro's code and the reason the buyer reads (checked again by the service)."""
 
     code = forms.ChoiceField(label=_("Allegro's rejection code"), choices=ReturnRejectionCode.choices)
+
+    def __init__(self, *args: Any, codes: type[TextChoices] = ReturnRejectionCode, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["code"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = codes.choices
+
     reason = forms.CharField(
         label=_("Reason, as the buyer will read it"),
         max_length=REJECTION_REASON_MAX,

@@ -12,14 +12,14 @@ from django.views.decorators.http import require_http_methods
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseSource, CaseStatus
+from refund_desk.cases.models import RefundCase
 from refund_desk.cases.services import check_transition_allowed
 from refund_desk.core.errors import DomainError, ValidationFailed
 from refund_desk.core.permissions import Perm, permission_required
 from refund_desk.desk.forms import RejectionForm
 from refund_desk.desk.views import load_case
-from refund_desk.outbound.choices import ReturnRejectionCode
 from refund_desk.policy.selectors import case_evaluation
-from refund_desk.workflows.rejection import case_reject
+from refund_desk.workflows.rejection import case_reject, is_claim, rejection_codes
 
 
 @permission_required(Perm.CASE_WORK)
@@ -37,9 +37,11 @@ def case_reject_view(request: HttpRequest, case_id: int) -> HttpResponse:
     if request.method == "GET":
         evaluation = case_evaluation(case)
         suggested = evaluation.rejection_code if evaluation is not None else None
-        form = RejectionForm(initial={"code": suggested or ReturnRejectionCode.REFUND_REJECTED})
+        codes = rejection_codes(case)
+        initial = suggested if suggested in codes.values else codes.values[0]
+        form = RejectionForm(initial={"code": initial}, codes=codes)
         return _page(request, case, form, confirming=False)
-    form = RejectionForm(request.POST)
+    form = RejectionForm(request.POST, codes=rejection_codes(case))
     if not form.is_valid():
         return _page(request, case, form, confirming=False, status=422)
     if "edit" in request.POST:
@@ -60,7 +62,7 @@ def case_reject_view(request: HttpRequest, case_id: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, _("The case was not rejected: %(error)s") % {"error": exc})
         return HttpResponseRedirect(back, status=303)
-    if case.source == CaseSource.CUSTOMER_RETURN:
+    if case.source == CaseSource.CUSTOMER_RETURN or is_claim(case):
         messages.success(request, _("The case is rejected; the rejection is on its way to Allegro."))
     else:
         messages.success(request, _("The case is rejected."))
@@ -68,14 +70,15 @@ def case_reject_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 def _page(
-    request: HttpRequest, case: object, form: RejectionForm, *, confirming: bool, status: int = 200
+    request: HttpRequest, case: RefundCase, form: RejectionForm, *, confirming: bool, status: int = 200
 ) -> HttpResponse:
     code = form.cleaned_data.get("code") if confirming else None
     context = {
         "case": case,
         "form": form,
         "confirming": confirming,
-        "code_label": ReturnRejectionCode(code).label if code else "",
-        "to_allegro": getattr(case, "source", "") == CaseSource.CUSTOMER_RETURN,
+        "code_label": dict(rejection_codes(case).choices).get(code, "") if code else "",
+        "to_allegro": case.source == CaseSource.CUSTOMER_RETURN,
+        "to_claim": is_claim(case),
     }
     return render(request, "desk/reject.html", context, status=status)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 class CommandKind(TextChoices):
     RETURN_REJECT = "RETURN_REJECT", _("Reject the customer return's refund")
+    CLAIM_REJECT = "CLAIM_REJECT", _("Reject the complaint (claim)")
 
 
 class CommandStatus(TextChoices):
@@ -25,6 +26,26 @@ class ReturnRejectionCode(TextChoices):
     NEW_ITEM_SENT = "NEW_ITEM_SENT", _("A replacement was sent instead")
     ITEM_FIXED = "ITEM_FIXED", _("The item was repaired instead")
     MISSING_PART_SENT = "MISSING_PART_SENT", _("The missing part was sent")
+
+
+# Allegro's rejections of a claim (POST /sale/issues/{id}/status, ClaimStatusChangeRequest.status).
+class ClaimRejectionStatus(TextChoices):
+    REJECTED_PRODUCT_CONFORMS_TO_CONTRACT = (
+        "REJECTED_PRODUCT_CONFORMS_TO_CONTRACT",
+        _("The item conforms to the contract"),
+    )
+    REJECTED_PRODUCT_DAMAGED_BY_USER = "REJECTED_PRODUCT_DAMAGED_BY_USER", _("Damaged by the buyer")
+    REJECTED_PRODUCT_NOT_RETURNED = "REJECTED_PRODUCT_NOT_RETURNED", _("The item was not sent back")
+    REJECTED_ADDITIONAL_REQUIREMENTS_NOT_COMPLETED = (
+        "REJECTED_ADDITIONAL_REQUIREMENTS_NOT_COMPLETED",
+        _("What was asked of the buyer was not done"),
+    )
+    REJECTED_MINOR_DEFECT = "REJECTED_MINOR_DEFECT", _("A minor defect")
+    REJECTED_CLAIM_WITHDRAWN_BY_BUYER = (
+        "REJECTED_CLAIM_WITHDRAWN_BY_BUYER",
+        _("The buyer withdrew the complaint"),
+    )
+    REJECTED_OTHER = "REJECTED_OTHER", _("Another reason (say why)")
 
 
 # Allegro takes 1 to 250 characters of reason text with a rejection.

@@ -26,6 +26,19 @@ class RemoteReturn:
         return self.rejection_code is not None
 
 
+@dataclass(frozen=True, slots=True)
+class RemoteIssue:
+    """A post-purchase issue as the marketplace shows it, reduced to its decision state."""
+
+    id: str
+    type: str
+    status: str | None
+
+    @property
+    def rejected(self) -> bool:
+        return self.status == "CLAIM_REJECTED"
+
+
 class DecisionGateway(Protocol):
     def reject_return(
         self, account: SellerAccount, return_id: str, *, code: str, reason: str
@@ -34,6 +47,12 @@ class DecisionGateway(Protocol):
 
     def get_return(self, account: SellerAccount, return_id: str) -> RemoteReturn:
         """The return as the marketplace shows it now. Raises GatewayNotFound for an unknown id."""
+
+    def decide_claim(self, account: SellerAccount, issue_id: str, *, status: str, message: str) -> None:
+        """Set a claim's decision with the message the buyer reads (it goes into the issue chat)."""
+
+    def get_issue(self, account: SellerAccount, issue_id: str) -> RemoteIssue:
+        """The issue as the marketplace shows it now. Raises GatewayNotFound for an unknown id."""
 
 
 decision_gateway: Port[DecisionGateway] = Port("outbound.decision_gateway")

@@ -19,7 +19,7 @@ from refund_desk.cases.services import event_append
 from refund_desk.core.effects import run_after_commit
 from refund_desk.core.ports import GatewayError, GatewayNotFound, GatewayRejected, GatewayUnavailable
 from refund_desk.outbound.choices import CommandKind, CommandStatus
-from refund_desk.outbound.gateway import RemoteReturn, decision_gateway
+from refund_desk.outbound.gateway import RemoteIssue, RemoteReturn, decision_gateway
 from refund_desk.outbound.models import Command
 
 logger = logging.getLogger("refund_desk.outbound")
@@ -79,7 +79,44 @@ def command_execute(*, command_id: int, now: datetime | None = None) -> Command:
         return Command.objects.get(pk=command_id)
     if command.kind == CommandKind.RETURN_REJECT:
         return _return_reject(command, now)
+    if command.kind == CommandKind.CLAIM_REJECT:
+        return _claim_reject(command, now)
     raise ValueError(f"unknown command kind {command.kind!r}")
+
+
+def _claim_reject(command: Command, now: datetime) -> Command:
+    gateway = decision_gateway.get()
+    account, issue_id = command.case.account, command.payload["issueId"]
+    try:
+        if command.attempts > 1:  # an earlier attempt may have reached Allegro: look before sending again
+            remote = gateway.get_issue(account, issue_id)
+            if remote.rejected:
+                return _done(command, _issue_answer(remote, read_back=True), how=ALREADY)
+        gateway.decide_claim(
+            account, issue_id, status=command.payload["status"], message=command.payload["message"]
+        )
+        remote = gateway.get_issue(account, issue_id)
+    except GatewayUnavailable as exc:
+        return _retry(command, exc, now)
+    except GatewayRejected as exc:
+        # Allegro refuses a second rejection (a duplicate delivery of ours, or one made in Sales Center):
+        # if the claim is rejected, the decision is carried out; otherwise a person must look.
+        try:
+            already = gateway.get_issue(account, issue_id)
+        except GatewayError as unreadable:
+            return _retry(command, unreadable, now)
+        if already.rejected:
+            return _done(command, _issue_answer(already, read_back=True), how=ALREADY)
+        return _refused(command, exc)
+    except GatewayNotFound as exc:
+        return _refused(command, exc)
+    except GatewayError as exc:
+        return _retry(command, exc, now)
+    return _done(command, _issue_answer(remote, read_back=False), how=CARRIED_OUT)
+
+
+def _issue_answer(remote: RemoteIssue, *, read_back: bool) -> dict[str, Any]:
+    return {"issueStatus": remote.status, "readBack": read_back}
 
 
 def _return_reject(command: Command, now: datetime) -> Command:
@@ -89,7 +126,7 @@ def _return_reject(command: Command, now: datetime) -> Command:
         if command.attempts > 1:  # an earlier attempt may have reached Allegro: look before sending again
             remote = gateway.get_return(account, return_id)
             if remote.rejected:
-                return _done(command, remote, read_back=True)
+                return _done(command, _answer(remote, read_back=True), how=ALREADY)
         remote = gateway.reject_return(
             account, return_id, code=command.payload["code"], reason=command.payload["reason"]
         )
@@ -103,13 +140,13 @@ def _return_reject(command: Command, now: datetime) -> Command:
         except GatewayError as unreadable:  # cannot tell yet whether it is carried out: look again later
             return _retry(command, unreadable, now)
         if already.rejected:
-            return _done(command, already, read_back=True)
+            return _done(command, _answer(already, read_back=True), how=ALREADY)
         return _refused(command, exc)
     except GatewayNotFound as exc:
         return _refused(command, exc)
     except GatewayError as exc:
         return _retry(command, exc, now)
-    return _done(command, remote, read_back=False)
+    return _done(command, _answer(remote, read_back=False), how=CARRIED_OUT)
 
 
 def _answer(remote: RemoteReturn, *, read_back: bool) -> dict[str, Any]:
@@ -120,18 +157,22 @@ def _answer(remote: RemoteReturn, *, read_back: bool) -> dict[str, Any]:
     }
 
 
+CARRIED_OUT = "carried out"
+ALREADY = "found already carried out when read back"
+
+
 @transaction.atomic
-def _done(command: Command, remote: RemoteReturn, *, read_back: bool) -> Command:
+def _done(command: Command, answer: dict[str, Any], *, how: str) -> Command:
     locked = Command.objects.select_for_update().get(pk=command.pk)
     locked.status, locked.done_at, locked.locked_until = CommandStatus.DONE, timezone.now(), None
-    locked.answer, locked.last_error = _answer(remote, read_back=read_back), ""
+    locked.answer, locked.last_error = answer, ""
     locked.save(update_fields=["status", "done_at", "locked_until", "answer", "last_error"])
-    how = "found already carried out when read back" if read_back else "carried out"
+    state = answer.get("returnStatus") or answer.get("issueStatus") or "?"
     event_append(
         case=command.case,
         type=EventType.OUTBOUND,
         actor=SYSTEM,
-        reason=f"{CommandKind(locked.kind).label}: {how} on Allegro (return {remote.status})",
+        reason=f"{CommandKind(locked.kind).label}: {how} on Allegro (now {state})",
         payload={
             "command": locked.pk,
             "status": locked.status,

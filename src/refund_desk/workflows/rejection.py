@@ -1,27 +1,44 @@
 """A person rejects a request: with Allegro's rejection code and a reason the buyer reads, recorded on
-the case and carried out on Allegro exactly once (a customer return's refund is rejected through the
-outbound outbox, in the same transaction as the decision). Automation never rejects (GDPR Art. 22)."""
+the case and carried out on Allegro exactly once through the outbound outbox, in the same transaction as
+the decision (a customer return's refund is rejected; a claim gets its rejection status, the reason going
+into the issue chat). Disputes and cases not from Allegro are rejected in the desk only. Automation never
+rejects (GDPR Art. 22)."""
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import TextChoices
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseSource, CaseStatus
 from refund_desk.cases.models import RefundCase
 from refund_desk.cases.services import case_transition, check_transition_allowed
 from refund_desk.core.errors import ValidationFailed
-from refund_desk.outbound.choices import REJECTION_REASON_MAX, CommandKind, ReturnRejectionCode
+from refund_desk.outbound.choices import (
+    REJECTION_REASON_MAX,
+    ClaimRejectionStatus,
+    CommandKind,
+    ReturnRejectionCode,
+)
 from refund_desk.outbound.services import command_enqueue
 
 
-def rejection_errors(*, code: str, reason: str) -> list[tuple[str, str]]:
+def is_claim(case: RefundCase) -> bool:
+    """A post-purchase issue of type CLAIM: the one kind Allegro lets a seller accept or reject."""
+    return case.source == CaseSource.POST_PURCHASE_ISSUE and (case.snapshot or {}).get("type") == "CLAIM"
+
+
+def rejection_codes(case: RefundCase) -> type[TextChoices]:
+    """The codes a rejection of this case takes: a claim's decision statuses, else the return codes."""
+    return ClaimRejectionStatus if is_claim(case) else ReturnRejectionCode
+
+
+def rejection_errors(*, case: RefundCase, code: str, reason: str) -> list[tuple[str, str]]:
     """What is wrong with a rejection's code and reason, as (field, message) pairs (empty: nothing)."""
     errors = []
-    if code not in ReturnRejectionCode.values:
-        errors.append(
-            ("code", f"choose one of Allegro's rejection codes: {', '.join(ReturnRejectionCode.values)}")
-        )
+    codes = rejection_codes(case)
+    if code not in codes.values:
+        errors.append(("code", f"choose one of Allegro's rejection codes: {', '.join(codes.values)}"))
     text = reason.strip()
     if not text:
         errors.append(("reason", "say why in words: the buyer reads this"))
@@ -37,7 +54,7 @@ def case_reject(*, case: RefundCase, actor: Actor, code: str, reason: str) -> Re
     """Reject the case (the state machine checks the move and that a person makes it) and queue what
     Allegro must be told. Raises ValidationFailed naming `code` or `reason`; nothing is written then."""
     check_transition_allowed(case=case, to=CaseStatus.REJECTED, actor=actor)  # 403/409 before 400
-    errors = rejection_errors(code=code, reason=reason)
+    errors = rejection_errors(case=case, code=code, reason=reason)
     if errors:
         raise ValidationFailed(errors)
     text = reason.strip()
@@ -51,6 +68,15 @@ def case_reject(*, case: RefundCase, actor: Actor, code: str, reason: str) -> Re
             # Allegro rejects a return's refund once: a second rejection (after an appeal) sends nothing.
             key=f"return-reject:{rejected.pk}",
             payload={"returnId": rejected.external_id, "code": code, "reason": text},
+            actor=actor,
+        )
+    elif is_claim(rejected):
+        command_enqueue(
+            case=rejected,
+            kind=CommandKind.CLAIM_REJECT,
+            # Allegro lets a rejected claim move only to an acceptance: one rejection is sent per claim.
+            key=f"claim-reject:{rejected.pk}",
+            payload={"issueId": rejected.external_id, "status": code, "message": text},
             actor=actor,
         )
     return rejected

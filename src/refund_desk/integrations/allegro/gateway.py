@@ -16,11 +16,11 @@ from refund_desk.cases.models import SellerAccount
 from refund_desk.core.ports import GatewayError, GatewayNotFound, GatewayRejected, GatewayUnavailable
 from refund_desk.integrations.allegro import errors
 from refund_desk.integrations.allegro.client import AllegroClient
-from refund_desk.integrations.allegro.interface import CustomerReturn, Price
+from refund_desk.integrations.allegro.interface import CustomerReturn, PostPurchaseIssue, Price
 from refund_desk.integrations.allegro.responses import RefundClaim, RefundDetails
 from refund_desk.integrations.allegro.services import client_for_account
 from refund_desk.logistics.gateway import TrackingScan, WaybillHistory
-from refund_desk.outbound.gateway import RemoteReturn
+from refund_desk.outbound.gateway import RemoteIssue, RemoteReturn
 from refund_desk.payments.gateway import GatewayClaim, GatewayRefund, RecentRefunds
 
 CLAIMS_PAGE = 100
@@ -208,6 +208,26 @@ class AllegroGateway:
                 return _remote_return(client.customer_return(return_id))
         except errors.AllegroError as exc:
             raise _translate(exc) from exc
+
+    def decide_claim(self, account: SellerAccount, issue_id: str, *, status: str, message: str) -> None:
+        try:
+            with self._client(account) as client:
+                client.issue_decide(issue_id, status=status, message=message)
+        except errors.AllegroError as exc:
+            raise _translate(exc) from exc
+
+    def get_issue(self, account: SellerAccount, issue_id: str) -> RemoteIssue:
+        try:
+            with self._client(account) as client:
+                return _remote_issue(client.issue(issue_id))
+        except errors.AllegroError as exc:
+            raise _translate(exc) from exc
+
+
+def _remote_issue(issue: PostPurchaseIssue) -> RemoteIssue:
+    return RemoteIssue(
+        id=issue.id, type=issue.type, status=issue.currentState.status if issue.currentState else None
+    )
 
 
 def _remote_return(ret: CustomerReturn) -> RemoteReturn:

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from refund_desk.cases.actors import Actor
-from refund_desk.cases.choices import CaseStatus, EventType
+from refund_desk.cases.choices import CaseSource, CaseStatus, EventType
 from refund_desk.cases.models import CaseEvent, RefundCase, SellerAccount
 from refund_desk.cases.services import case_transition
 from refund_desk.cases.tests.factories import make_user
@@ -22,7 +22,7 @@ from refund_desk.core.ports import GatewayRejected, GatewayUnavailable
 from refund_desk.core.roles import Role
 from refund_desk.outbound import services
 from refund_desk.outbound.choices import CommandStatus
-from refund_desk.outbound.gateway import RemoteReturn, decision_gateway
+from refund_desk.outbound.gateway import RemoteIssue, RemoteReturn, decision_gateway
 from refund_desk.outbound.models import Command
 from refund_desk.payments.choices import AlertKind
 from refund_desk.payments.models import Alert
@@ -41,6 +41,7 @@ class FakeDecisions:
     calls: list[str] = field(default_factory=list)
     fail: list[Exception] = field(default_factory=list)
     act_then_fail: bool = False  # Allegro rejects but the answer is lost
+    accepted: set[str] = field(default_factory=set)  # claims accepted in Sales Center
 
     def reject_return(
         self, account: SellerAccount, return_id: str, *, code: str, reason: str
@@ -62,6 +63,26 @@ class FakeDecisions:
             code, reason = self.rejected[return_id]
             return RemoteReturn(id=return_id, status="REJECTED", rejection_code=code, rejection_reason=reason)
         return RemoteReturn(id=return_id, status="DELIVERED")
+
+    def decide_claim(self, account: SellerAccount, issue_id: str, *, status: str, message: str) -> None:
+        self.calls.append(issue_id)
+        if self.act_then_fail:
+            self.act_then_fail = False
+            self.rejected[issue_id] = (status, message)
+            raise GatewayUnavailable("timeout after sending")
+        if self.fail:
+            raise self.fail.pop(0)
+        if issue_id in self.accepted:
+            raise GatewayRejected(
+                "400", user_message="An accepted claim can only change to another acceptance"
+            )
+        self.rejected[issue_id] = (status, message)
+
+    def get_issue(self, account: SellerAccount, issue_id: str) -> RemoteIssue:
+        status = "CLAIM_REJECTED" if issue_id in self.rejected else "WAITING_FOR_SELLER_DECISION"
+        if issue_id in self.accepted:
+            status = "CLAIM_ACCEPTED"
+        return RemoteIssue(id=issue_id, type="CLAIM", status=status)
 
 
 @pytest.fixture
@@ -188,3 +209,60 @@ def test_rejected_again_after_an_appeal_sends_nothing_new(
 
 def test_the_alert_kind_outbound_names_is_the_one_payments_declares() -> None:
     assert AlertKind(services.REFUSED_ALERT_KIND) == AlertKind.COMMAND_REFUSED
+
+
+def _claim(account: SellerAccount, kind: str = "CLAIM") -> RefundCase:
+    claim = ingest(account, case_file())
+    RefundCase.objects.filter(pk=claim.pk).update(
+        source=CaseSource.POST_PURCHASE_ISSUE, snapshot={"type": kind, "id": claim.external_id}
+    )
+    claim.refresh_from_db()
+    return claim
+
+
+def test_a_claim_is_rejected_with_its_status_and_the_reason_goes_to_the_chat(
+    account: SellerAccount, agent: Actor, allegro: FakeDecisions, django_capture_on_commit_callbacks: Any
+) -> None:
+    claim = _claim(account)
+    with pytest.raises(ValidationFailed, match="code"):
+        case_reject(case=claim, actor=agent, code="REFUND_REJECTED", reason="x")  # a return's code
+    command = _reject(
+        claim,
+        agent,
+        django_capture_on_commit_callbacks,
+        code="REJECTED_PRODUCT_DAMAGED_BY_USER",
+        reason="Zalany",
+    )
+    assert command.kind == "CLAIM_REJECT"
+    assert command.payload == {
+        "issueId": claim.external_id,
+        "status": "REJECTED_PRODUCT_DAMAGED_BY_USER",
+        "message": "Zalany",
+    }
+    allegro.act_then_fail = True
+    assert services.command_execute(command_id=command.pk).status == CommandStatus.PENDING
+    done = services.command_execute(command_id=command.pk, now=timezone.now() + timedelta(hours=1))
+    assert done.status == CommandStatus.DONE and done.answer == {
+        "issueStatus": "CLAIM_REJECTED",
+        "readBack": True,
+    }
+    assert allegro.calls == [claim.external_id]  # sent once, found decided when read back
+
+
+def test_a_dispute_is_rejected_in_the_desk_only(
+    account: SellerAccount, agent: Actor, allegro: FakeDecisions
+) -> None:
+    dispute = _claim(account, kind="DISPUTE")
+    case_reject(case=dispute, actor=agent, code="REFUND_REJECTED", reason="Nie dotyczy")
+    dispute.refresh_from_db()
+    assert dispute.status == CaseStatus.REJECTED and not Command.objects.exists()
+
+
+def test_a_claim_accepted_meanwhile_in_sales_center_is_refused_not_counted_as_done(
+    account: SellerAccount, agent: Actor, allegro: FakeDecisions, django_capture_on_commit_callbacks: Any
+) -> None:
+    claim = _claim(account)
+    command = _reject(claim, agent, django_capture_on_commit_callbacks, code="REJECTED_OTHER", reason="Nie")
+    allegro.accepted.add(claim.external_id)
+    refused = services.command_execute(command_id=command.pk)
+    assert refused.status == CommandStatus.REFUSED and "acceptance" in refused.last_error

@@ -73,3 +73,62 @@ def test_rejections_reach_allegro_once_under_faults(
         assert remote["rejection"]["code"] == "REFUND_REJECTED"
         assert remote["rejection"]["reason"] == f"Nosi ślady użytkowania ({n})"
     assert sum(c.attempts for c in commands) >= len(commands)
+
+
+def test_claim_rejections_reach_allegro_once_under_faults(
+    account: SellerAccount,  # noqa: F811
+    emulator: EmulatorApp,  # noqa: F811
+    admin: httpx.Client,  # noqa: F811
+    gateway: AllegroGateway,
+) -> None:
+    import json
+
+    from refund_desk.cases.choices import CaseSource
+    from refund_desk.integrations.allegro.emulator.scenario import Rates
+    from refund_desk.integrations.allegro.sync import sync_issues
+
+    emulator.scenario.rates = Rates(orders=30, returns=0, issues=4, cancellations=0, messages=0)
+    emulator.clock.advance(5 * 24 * 3600)
+    emulator.scenario.tick()
+    emulator.scenario.rates = Rates(orders=0, returns=0, issues=0, cancellations=0, messages=0)
+    sync_issues(account=account, client=emulator_client(account, emulator, attempts=8))
+    claims = [
+        c
+        for c in RefundCase.objects.filter(account=account, source=CaseSource.POST_PURCHASE_ISSUE).order_by(
+            "pk"
+        )
+        if c.snapshot.get("type") == "CLAIM" and c.status == "NEW"
+    ]
+    assert claims, "the emulator opened no claim"
+    agent = Actor.for_user(make_user("agent-iga", [Role.AGENT]))
+    for n, claim in enumerate(claims):
+        case_reject(
+            case=claim,
+            actor=agent,
+            code="REJECTED_PRODUCT_CONFORMS_TO_CONTRACT",
+            reason=f"Zgodny z umową ({n})",
+        )
+    admin.post("/__emulator/faults", json={"faults": ALL_FAULTS, "timeoutDelay": 0.01}).raise_for_status()
+    moment = timezone.now()
+    for _ in range(40):
+        if not Command.objects.filter(status=CommandStatus.PENDING).exists():
+            break
+        services.commands_run_due(now=moment)
+        moment += timedelta(hours=2)
+    admin.post("/__emulator/faults", json={"faults": ""}).raise_for_status()
+
+    commands = list(Command.objects.order_by("pk"))
+    assert [c.status for c in commands] == [CommandStatus.DONE] * len(claims), [
+        c.last_error for c in commands
+    ]
+    with emulator.store.tx() as db:
+        for n, claim in enumerate(claims):
+            [status] = db.execute("SELECT status FROM issues WHERE id = ?", (claim.external_id,)).fetchone()
+            texts = [
+                json.loads(row[0])["text"]
+                for row in db.execute(
+                    "SELECT body FROM issue_messages WHERE issue_id = ?", (claim.external_id,)
+                )
+            ]
+            assert status == "CLAIM_REJECTED"
+            assert texts.count(f"Zgodny z umową ({n})") == 1  # the decision's message in the chat once

@@ -141,6 +141,9 @@ class IssuesHandlers(HandlerBase):
         current = issue["currentState"]["status"]
         if current == "CLAIM_ACCEPTED" and not accept:
             raise ApiError(400, "VALIDATION_ERROR", "An accepted claim can only change to another acceptance")
+        # A decision moves only towards acceptance (allegro-api GH#12428): no second rejection.
+        if current == "CLAIM_REJECTED" and not accept:
+            raise ApiError(400, "VALIDATION_ERROR", "A rejected claim can only change to an acceptance")
         if body["status"] == "ACCEPTED_PARTIAL_REFUND" and not isinstance(body.get("partialRefund"), dict):
             raise ApiError(400, "VALIDATION_ERROR", "partialRefund is required", path="partialRefund")
         issue["currentState"]["status"] = "CLAIM_ACCEPTED" if accept else "CLAIM_REJECTED"
