@@ -266,3 +266,8 @@ def test_a_claim_accepted_meanwhile_in_sales_center_is_refused_not_counted_as_do
     allegro.accepted.add(claim.external_id)
     refused = services.command_execute(command_id=command.pk)
     assert refused.status == CommandStatus.REFUSED and "acceptance" in refused.last_error
+
+
+def test_the_task_for_a_command_that_does_not_exist_does_nothing() -> None:
+    TASKS["outbound.command_execute"].call_local(987654)
+    assert not Command.objects.exists()
