@@ -17,3 +17,9 @@ def pytest_configure(config: object) -> None:
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     settings.SECURE_HSTS_SECONDS = 0
+    # Tasks the tests queue stay in this process: never in the data directory's queue, where a running
+    # `make demo` worker would pick them up.
+    from huey.contrib.djhuey import HUEY
+    from huey.storage import MemoryStorage
+
+    HUEY.storage = MemoryStorage(HUEY.name)
