@@ -87,8 +87,9 @@ class QueueFilters:
             return value in TRUE
 
         overdue, open_only, attention = flag("overdue"), flag("open"), flag("attention")
-        reason, q = one("reason").upper(), one("q")
-        if len(reason) > 40:
+        given_reason, q = one("reason"), one("q")
+        reason = given_reason.upper()  # may grow ("ß" → "SS"): the limit is on what was given
+        if len(given_reason) > 40:
             errors.append(("reason", "at most 40 characters"))
         if len(q) > 100:
             errors.append(("q", "at most 100 characters"))

@@ -322,3 +322,10 @@ def test_events_are_the_timeline_oldest_first(agent_client: APIClient, agent: An
 
 def test_events_of_unknown_case_is_a_404_problem(agent_client: APIClient, db: None) -> None:
     assert_problem(agent_client.get("/api/v1/cases/424242/events/"), 404)
+
+
+def test_a_reason_of_40_characters_that_grows_when_uppercased_is_accepted(
+    agent_client: APIClient, db: None
+) -> None:
+    assert agent_client.get("/api/v1/cases/", {"reason": "ß" * 40}).status_code == 200
+    assert agent_client.get("/api/v1/cases/", {"reason": "ß" * 41}).status_code == 400
