@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from refund_desk.cases.access import scoped
+from refund_desk.cases.lifecycle import OPEN_STATUSES
 from refund_desk.cases.models import RefundCase
 from refund_desk.logistics.models import Parcel
 
@@ -15,7 +16,8 @@ from refund_desk.logistics.models import Parcel
 def case_find_for_inspection(
     *, query: str, viewer: Any = None, account_ids: Iterable[int] | None = None
 ) -> tuple[RefundCase | None, Parcel | None]:
-    """The case a warehouse is holding: by return waybill, else by return reference or Allegro id; for a
+    """The case a warehouse is holding: by return waybill, else by return reference or Allegro id, else by
+    order id or buyer login; for a
     person (`viewer`) only among the accounts they work for, for a partner only among `account_ids`."""
     query = query.strip()
     if not query:
@@ -31,6 +33,12 @@ def case_find_for_inspection(
     if parcel is not None:
         return parcel.case, parcel
     case = cases.filter(Q(reference__iexact=query) | Q(external_id=query)).order_by("-opened_at").first()
+    if case is None:  # the order id or the buyer's login: their newest open case, else their newest
+        by_order_or_buyer = cases.filter(Q(order_external_id=query) | Q(buyer_login=query.lower()))
+        case = (
+            by_order_or_buyer.filter(status__in=OPEN_STATUSES).order_by("-opened_at").first()
+            or by_order_or_buyer.order_by("-opened_at").first()
+        )
     return case, None
 
 

@@ -54,21 +54,40 @@ def stale_after() -> timedelta:
 
 
 @transaction.atomic
-def parcels_sync_from_case(*, case: RefundCase) -> list[Parcel]:
-    """Create a Parcel for every parcel in the customer return snapshot not yet followed."""
-    created: list[Parcel] = []
+def _declared_parcels(case: RefundCase) -> list[tuple[str, str, datetime | None]]:
+    """(carrier, waybill, declared at) of each parcel Allegro lists on the case's customer return."""
+    declared = []
     for raw in (case.snapshot or {}).get("parcels") or []:
-        carrier_id = str(raw.get("transportingCarrierId") or raw.get("carrierId") or "").strip()
-        waybill = str(raw.get("transportingWaybill") or raw.get("waybill") or "").strip()
-        if not carrier_id or not waybill:
+        if not isinstance(raw, dict):
             continue
-        declared = parse_datetime(str(raw.get("createdAt") or "")) if raw.get("createdAt") else None
-        parcel, new = Parcel.objects.get_or_create(
+        carrier_id = str(raw.get("transportingCarrierId") or raw.get("carrierId") or "").strip()[:64]
+        waybill = str(raw.get("transportingWaybill") or raw.get("waybill") or "").strip()[:100]
+        if carrier_id and waybill:
+            at = parse_datetime(str(raw.get("createdAt") or "")) if raw.get("createdAt") else None
+            declared.append((carrier_id, waybill, at))
+    return declared
+
+
+def parcels_sync_from_case(*, case: RefundCase) -> list[Parcel]:
+    """The Parcel of every parcel in the customer return snapshot, created for those not yet followed."""
+    parcels: list[Parcel] = []
+    for carrier_id, waybill, declared in _declared_parcels(case):
+        parcel, _ = Parcel.objects.get_or_create(
             case=case, carrier_id=carrier_id, waybill=waybill, defaults={"declared_at": declared}
         )
-        if new:
-            created.append(parcel)
-    return created
+        parcels.append(parcel)
+    return parcels
+
+
+def parcels_record_declared(*, cases: Sequence[RefundCase]) -> int:
+    """The parcels Allegro lists on many new cases, in one insert (intake calls this for each chunk);
+    tracking then follows them. Returns how many rows were written."""
+    rows = [
+        Parcel(case=case, carrier_id=carrier_id, waybill=waybill, declared_at=declared)
+        for case in cases
+        for carrier_id, waybill, declared in _declared_parcels(case)
+    ]
+    return len(Parcel.objects.bulk_create(rows, ignore_conflicts=True)) if rows else 0
 
 
 @transaction.atomic

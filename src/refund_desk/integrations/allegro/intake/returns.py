@@ -43,6 +43,7 @@ from refund_desk.integrations.allegro.intake.common import (
     validated,
 )
 from refund_desk.integrations.allegro.interface import CheckoutForm, CustomerReturn
+from refund_desk.logistics.services import parcels_record_declared, parcels_sync_from_case
 
 # Allegro return status -> the case status a newly seen return starts in.
 INITIAL_STATUS = {
@@ -303,7 +304,8 @@ def _update_case(case: RefundCase, parsed: ParsedCaseFile, known: Known) -> None
     if case.external_status != ret.status:
         changes["externalStatus"] = {"from": case.external_status, "to": ret.status}
     previous_parcels = case.snapshot.get("parcels") or []
-    if previous_parcels != parsed.raw_return.get("parcels", []):
+    parcels_changed = previous_parcels != parsed.raw_return.get("parcels", [])
+    if parcels_changed:
         changes["parcels"] = {"from": len(previous_parcels), "to": len(ret.parcels)}
     if case.snapshot.get("rejection") != parsed.raw_return.get("rejection"):
         changes["rejection"] = parsed.raw_return.get("rejection")
@@ -323,6 +325,8 @@ def _update_case(case: RefundCase, parsed: ParsedCaseFile, known: Known) -> None
         case.requested_amount = case_items_value(case)
         fields.append("requested_amount")
     case.save(update_fields=fields)
+    if parcels_changed:
+        parcels_sync_from_case(case=case)
     follow_up = FOLLOW_UPS.get(ret.status)
     payload = {"changes": changes}
     if follow_up and case.status == follow_up[0]:
@@ -373,6 +377,10 @@ def _ingest_chunk(parsed: list[ParsedCaseFile], account: SellerAccount) -> list[
         else:
             later.append(index)
     pending.write()
+    # The return parcels Allegro already lists: a record to follow and to find when the parcel is scanned.
+    parcels_record_declared(
+        cases=[c for c in new_cases.values() if c.pk is not None and c.snapshot.get("parcels")]
+    )
     created = [case.pk for case in new_cases.values() if case.pk is not None]
     if created:
         run_after_commit("workflows.review_cases", created)
