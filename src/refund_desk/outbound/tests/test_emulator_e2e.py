@@ -16,6 +16,7 @@ from refund_desk.cases.models import RefundCase, SellerAccount
 from refund_desk.cases.tests.factories import make_user
 from refund_desk.core.roles import Role
 from refund_desk.integrations.allegro.emulator.app import EmulatorApp
+from refund_desk.integrations.allegro.emulator.buyer_view import buyer_view
 from refund_desk.integrations.allegro.gateway import AllegroGateway
 from refund_desk.integrations.allegro.sync import sync_customer_returns
 from refund_desk.outbound import services
@@ -72,6 +73,12 @@ def test_rejections_reach_allegro_once_under_faults(
         assert remote is not None and remote["status"] == "REJECTED"
         assert remote["rejection"]["code"] == "REFUND_REJECTED"
         assert remote["rejection"]["reason"] == f"Nosi ślady użytkowania ({n})"
+        # and the buyer sees it on Allegro
+        seen = buyer_view(emulator.store, case.buyer_login)
+        [shown] = [r for r in seen["returns"] if r["id"] == case.external_id]
+        assert (
+            shown["status"] == "REJECTED" and shown["rejection"]["reason"] == f"Nosi ślady użytkowania ({n})"
+        )
     assert sum(c.attempts for c in commands) >= len(commands)
 
 
@@ -132,3 +139,9 @@ def test_claim_rejections_reach_allegro_once_under_faults(
             ]
             assert status == "CLAIM_REJECTED"
             assert texts.count(f"Zgodny z umową ({n})") == 1  # the decision's message in the chat once
+    for n, claim in enumerate(claims):
+        [shown] = [
+            i for i in buyer_view(emulator.store, claim.buyer_login)["issues"] if i["id"] == claim.external_id
+        ]
+        assert shown["status"] == "CLAIM_REJECTED"
+        assert [m["text"] for m in shown["sellerMessages"]].count(f"Zgodny z umową ({n})") == 1

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from refund_desk.integrations.allegro.emulator.auth import ALL_SCOPES
+from refund_desk.integrations.allegro.emulator.buyer_view import buyer_view
 from refund_desk.integrations.allegro.emulator.faults import FaultConfig
 from refund_desk.integrations.allegro.emulator.handlers.base import HandlerBase
 from refund_desk.integrations.allegro.emulator.http import ApiError, Request, Response, errors_response
@@ -67,6 +68,9 @@ class AdminHandlers(HandlerBase):
                 return Response.json(200, report.to_json(), "application/json")
             if action == "stats":
                 return Response.json(200, self.stats(), "application/json")
+            if action.startswith("buyers/") and request.method == "GET":
+                login = action[len("buyers/") :].strip("/")
+                return Response.json(200, buyer_view(self.store, login), "application/json")
         except (ValueError, KeyError, InvalidOperation) as exc:
             return errors_response(ApiError(400, "VALIDATION_ERROR", str(exc)), "application/json", "en")
         return errors_response(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from argparse import ArgumentParser
 from pathlib import Path
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from refund_desk.integrations.allegro.emulator import build_app
+from refund_desk.integrations.allegro.emulator.buyer_view import buyer_view, buyer_view_lines
 from refund_desk.integrations.allegro.emulator.faults import FaultConfig
 from refund_desk.integrations.allegro.emulator.ledger import ledger_report
 from refund_desk.integrations.allegro.emulator.scenario import Rates
@@ -22,7 +24,10 @@ def default_db() -> Path:
 
 
 class Command(BaseCommand):
-    help = "Run the local Allegro API emulator (default) or inspect its ledger (`emulator ledger --check`)."
+    help = (
+        "Run the local Allegro API emulator (default), inspect its ledger (`emulator ledger --check`), or "
+        "show what it shows one buyer (`emulator buyer-view LOGIN`)."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--db", type=Path, default=None, help="SQLite file with the emulator state")
@@ -51,11 +56,18 @@ class Command(BaseCommand):
             "--check", action="store_true", help="exit 1 on over-refund or a command run twice"
         )
         ledger.add_argument("--db", type=Path, default=None, dest="ledger_db")
+        buyer = sub.add_parser("buyer-view", help="what Allegro shows one buyer (returns, issues, refunds)")
+        buyer.add_argument("login", help="the buyer's Allegro login")
+        buyer.add_argument("--json", action="store_true", help="print JSON instead of text")
+        buyer.add_argument("--db", type=Path, default=None, dest="buyer_db")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        db = options.get("ledger_db") or options["db"] or default_db()
+        db = options.get("ledger_db") or options.get("buyer_db") or options["db"] or default_db()
         if options.get("action") == "ledger":
             self._ledger(db, check=options["check"])
+            return
+        if options.get("action") == "buyer-view":
+            self._buyer_view(db, login=options["login"], as_json=options["json"])
             return
         try:
             faults = FaultConfig.parse(options["faults"], timeout_delay=options["timeout_delay"])
@@ -97,6 +109,16 @@ class Command(BaseCommand):
             )
         finally:
             app.clock.save()
+
+    def _buyer_view(self, db: Path, *, login: str, as_json: bool) -> None:
+        if not Path(db).exists():
+            raise CommandError(f"no emulator database at {db}")
+        view = buyer_view(Store(db), login)
+        if as_json:
+            self.stdout.write(json.dumps(view, ensure_ascii=False, indent=2))
+            return
+        for line in buyer_view_lines(view):
+            self.stdout.write(line)
 
     def _ledger(self, db: Path, *, check: bool) -> None:
         if not Path(db).exists():
