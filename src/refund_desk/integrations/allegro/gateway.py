@@ -7,7 +7,8 @@ the outbox retries later with the same commandId.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -80,104 +81,90 @@ class AllegroGateway:
     def __init__(self, client_factory: Callable[[SellerAccount], AllegroClient] | None = None):
         self._client_factory = client_factory or client_for_account
 
-    def _client(self, account: SellerAccount) -> AllegroClient:
-        return self._client_factory(account)
+    @contextmanager
+    def _client(self, account: SellerAccount) -> Iterator[AllegroClient]:
+        """The account's client for one call; what Allegro answers with an error comes out as the ports'
+        errors (`core.ports`), split by what the caller should do."""
+        try:
+            with self._client_factory(account) as client:
+                yield client
+        except errors.AllegroError as exc:
+            raise _translate(exc) from exc
 
     def initiate_refund(
         self, account: SellerAccount, command_id: str, payload: dict[str, Any]
     ) -> GatewayRefund:
         delivery = (payload.get("delivery") or {}).get("value")
-        try:
-            with self._client(account) as client:
-                details = client.initiate_refund(
-                    command_id=command_id,
-                    payment_id=payload["payment"]["id"],
-                    order_id=payload["order"]["id"],
-                    reason=payload["reason"],
-                    line_items=payload.get("lineItems") or (),
-                    delivery=Price(amount=Decimal(delivery["amount"]), currency=delivery["currency"])
-                    if delivery
-                    else None,
-                    seller_comment=payload.get("sellerComment"),
-                )
-        except errors.AllegroError as exc:
-            raise _translate(exc) from exc
+        with self._client(account) as client:
+            details = client.initiate_refund(
+                command_id=command_id,
+                payment_id=payload["payment"]["id"],
+                order_id=payload["order"]["id"],
+                reason=payload["reason"],
+                line_items=payload.get("lineItems") or (),
+                delivery=Price(amount=Decimal(delivery["amount"]), currency=delivery["currency"])
+                if delivery
+                else None,
+                seller_comment=payload.get("sellerComment"),
+            )
         return _refund(details, command_id)
 
     def list_refunds(self, account: SellerAccount, order_id: str) -> list[GatewayRefund]:
         found: list[GatewayRefund] = []
-        try:
-            with self._client(account) as client:
-                offset = 0
-                while True:
-                    page = client.refunds(order_id=order_id, limit=REFUNDS_PAGE, offset=offset)
-                    found.extend(_refund(r) for r in page.refunds)
-                    offset += len(page.refunds)
-                    if not page.refunds or offset >= page.totalCount:
-                        break
-        except errors.AllegroError as exc:
-            raise _translate(exc) from exc
+        with self._client(account) as client:
+            offset = 0
+            while True:
+                page = client.refunds(order_id=order_id, limit=REFUNDS_PAGE, offset=offset)
+                found.extend(_refund(r) for r in page.refunds)
+                offset += len(page.refunds)
+                if not page.refunds or offset >= page.totalCount:
+                    break
         return found
 
     def recent_refunds(self, account: SellerAccount, *, since: datetime, max_pages: int) -> RecentRefunds:
         """Every refund of the account that occurred since `since`, 100 per call, at most `max_pages` calls."""
         found: dict[str, GatewayRefund] = {}
         calls = 0
-        try:
-            with self._client(account) as client:
-                offset = 0
-                while calls < max_pages:
-                    page = client.refunds(occurred_from=since, limit=REFUNDS_PAGE, offset=offset)
-                    calls += 1
-                    for remote in page.refunds:
-                        found.setdefault(remote.id, _refund(remote))
-                    offset += len(page.refunds)
-                    if not page.refunds or offset >= page.totalCount:
-                        return RecentRefunds(tuple(found.values()), complete=True, calls=calls)
-        except errors.AllegroError as exc:
-            raise _translate(exc) from exc
+        with self._client(account) as client:
+            offset = 0
+            while calls < max_pages:
+                page = client.refunds(occurred_from=since, limit=REFUNDS_PAGE, offset=offset)
+                calls += 1
+                for remote in page.refunds:
+                    found.setdefault(remote.id, _refund(remote))
+                offset += len(page.refunds)
+                if not page.refunds or offset >= page.totalCount:
+                    return RecentRefunds(tuple(found.values()), complete=True, calls=calls)
         return RecentRefunds(tuple(found.values()), complete=False, calls=calls)
 
     def create_refund_claim(self, account: SellerAccount, line_item_id: str, quantity: int) -> str:
-        try:
-            with self._client(account) as client:
-                return client.create_refund_claim(line_item_id=line_item_id, quantity=quantity)
-        except errors.AllegroError as exc:
-            raise _translate(exc) from exc
+        with self._client(account) as client:
+            return client.create_refund_claim(line_item_id=line_item_id, quantity=quantity)
 
     def get_refund_claim(self, account: SellerAccount, claim_id: str) -> GatewayClaim:
-        try:
-            with self._client(account) as client:
-                return _claim(client.refund_claim(claim_id))
-        except errors.AllegroError as exc:
-            raise _translate(exc) from exc
+        with self._client(account) as client:
+            return _claim(client.refund_claim(claim_id))
 
     def list_refund_claims(
         self, account: SellerAccount, *, offer_id: str | None = None
     ) -> list[GatewayClaim]:
         # The client has no lineItem.offer.id filter yet; page through all and let the caller match.
         found: list[GatewayClaim] = []
-        try:
-            with self._client(account) as client:
-                offset = 0
-                while True:
-                    page = client.refund_claims(limit=CLAIMS_PAGE, offset=offset)
-                    found.extend(_claim(c) for c in page.refundClaims)
-                    offset += len(page.refundClaims)
-                    if len(page.refundClaims) < CLAIMS_PAGE:
-                        break
-        except errors.AllegroError as exc:
-            raise _translate(exc) from exc
+        with self._client(account) as client:
+            offset = 0
+            while True:
+                page = client.refund_claims(limit=CLAIMS_PAGE, offset=offset)
+                found.extend(_claim(c) for c in page.refundClaims)
+                offset += len(page.refundClaims)
+                if len(page.refundClaims) < CLAIMS_PAGE:
+                    break
         return found
 
     def tracking(
         self, account: SellerAccount, carrier_id: str, waybills: Sequence[str]
     ) -> list[WaybillHistory]:
-        try:
-            with self._client(account) as client:
-                result = client.tracking(carrier_id, list(waybills))
-        except errors.AllegroError as exc:
-            raise _translate(exc) from exc
+        with self._client(account) as client:
+            result = client.tracking(carrier_id, list(waybills))
         return [
             WaybillHistory(
                 waybill=w.waybill,
@@ -194,34 +181,20 @@ class AllegroGateway:
     def reject_return(
         self, account: SellerAccount, return_id: str, *, code: str, reason: str
     ) -> RemoteReturn:
-        try:
-            with self._client(account) as client:
-                return _remote_return(
-                    client.reject_customer_return(return_id, code=code, reason=reason or None)
-                )
-        except errors.AllegroError as exc:
-            raise _translate(exc) from exc
+        with self._client(account) as client:
+            return _remote_return(client.reject_customer_return(return_id, code=code, reason=reason or None))
 
     def get_return(self, account: SellerAccount, return_id: str) -> RemoteReturn:
-        try:
-            with self._client(account) as client:
-                return _remote_return(client.customer_return(return_id))
-        except errors.AllegroError as exc:
-            raise _translate(exc) from exc
+        with self._client(account) as client:
+            return _remote_return(client.customer_return(return_id))
 
     def decide_claim(self, account: SellerAccount, issue_id: str, *, status: str, message: str) -> None:
-        try:
-            with self._client(account) as client:
-                client.issue_decide(issue_id, status=status, message=message)
-        except errors.AllegroError as exc:
-            raise _translate(exc) from exc
+        with self._client(account) as client:
+            client.issue_decide(issue_id, status=status, message=message)
 
     def get_issue(self, account: SellerAccount, issue_id: str) -> RemoteIssue:
-        try:
-            with self._client(account) as client:
-                return _remote_issue(client.issue(issue_id))
-        except errors.AllegroError as exc:
-            raise _translate(exc) from exc
+        with self._client(account) as client:
+            return _remote_issue(client.issue(issue_id))
 
 
 def _remote_issue(issue: PostPurchaseIssue) -> RemoteIssue:
