@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from refund_desk.cases.models import SellerAccount
 from refund_desk.core.ports import Port
@@ -25,6 +25,14 @@ class RemoteReturn:
     def rejected(self) -> bool:
         return self.rejection_code is not None
 
+    def answer(self, *, read_back: bool) -> dict[str, Any]:
+        """What a command stores of Allegro's answer."""
+        return {
+            "returnStatus": self.status,
+            "rejection": {"code": self.rejection_code, "reason": self.rejection_reason},
+            "readBack": read_back,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class RemoteIssue:
@@ -37,6 +45,14 @@ class RemoteIssue:
     @property
     def rejected(self) -> bool:
         return self.status == "CLAIM_REJECTED"
+
+    def answer(self, *, read_back: bool) -> dict[str, Any]:
+        """What a command stores of Allegro's answer."""
+        return {"issueStatus": self.status, "readBack": read_back}
+
+
+# What a rejection command reads back: a return or a claim.
+Remote = RemoteReturn | RemoteIssue
 
 
 class DecisionGateway(Protocol):

@@ -4,6 +4,7 @@ retry what may not have arrived, read back before sending again, and tell a pers
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from refund_desk.cases.services import event_append
 from refund_desk.core.effects import run_after_commit
 from refund_desk.core.ports import GatewayError, GatewayNotFound, GatewayRejected, GatewayUnavailable
 from refund_desk.outbound.choices import CommandKind, CommandStatus
-from refund_desk.outbound.gateway import RemoteIssue, RemoteReturn, decision_gateway
+from refund_desk.outbound.gateway import Remote, RemoteIssue, decision_gateway
 from refund_desk.outbound.models import Command
 
 logger = logging.getLogger("refund_desk.outbound")
@@ -87,74 +88,61 @@ def command_execute(*, command_id: int, now: datetime | None = None) -> Command:
 def _claim_reject(command: Command, now: datetime) -> Command:
     gateway = decision_gateway.get()
     account, issue_id = command.case.account, command.payload["issueId"]
-    try:
-        if command.attempts > 1:  # an earlier attempt may have reached Allegro: look before sending again
-            remote = gateway.get_issue(account, issue_id)
-            if remote.rejected:
-                return _done(command, _issue_answer(remote, read_back=True), how=ALREADY)
+
+    def send() -> RemoteIssue:
         gateway.decide_claim(
             account, issue_id, status=command.payload["status"], message=command.payload["message"]
         )
-        remote = gateway.get_issue(account, issue_id)
-    except GatewayUnavailable as exc:
-        return _retry(command, exc, now)
-    except GatewayRejected as exc:
-        # Allegro refuses a second rejection (a duplicate delivery of ours, or one made in Sales Center):
-        # if the claim is rejected, the decision is carried out; otherwise a person must look.
-        try:
-            already = gateway.get_issue(account, issue_id)
-        except GatewayError as unreadable:
-            return _retry(command, unreadable, now)
-        if already.rejected:
-            return _done(command, _issue_answer(already, read_back=True), how=ALREADY)
-        return _refused(command, exc)
-    except GatewayNotFound as exc:
-        return _refused(command, exc)
-    except GatewayError as exc:
-        return _retry(command, exc, now)
-    return _done(command, _issue_answer(remote, read_back=False), how=CARRIED_OUT)
+        return gateway.get_issue(account, issue_id)
 
-
-def _issue_answer(remote: RemoteIssue, *, read_back: bool) -> dict[str, Any]:
-    return {"issueStatus": remote.status, "readBack": read_back}
+    return _attempt(command, now, read=lambda: gateway.get_issue(account, issue_id), send=send)
 
 
 def _return_reject(command: Command, now: datetime) -> Command:
     gateway = decision_gateway.get()
     account, return_id = command.case.account, command.payload["returnId"]
-    try:
-        if command.attempts > 1:  # an earlier attempt may have reached Allegro: look before sending again
-            remote = gateway.get_return(account, return_id)
-            if remote.rejected:
-                return _done(command, _answer(remote, read_back=True), how=ALREADY)
-        remote = gateway.reject_return(
+    return _attempt(
+        command,
+        now,
+        read=lambda: gateway.get_return(account, return_id),
+        send=lambda: gateway.reject_return(
             account, return_id, code=command.payload["code"], reason=command.payload["reason"]
-        )
+        ),
+    )
+
+
+def _attempt(
+    command: Command, now: datetime, *, read: Callable[[], Remote], send: Callable[[], Remote]
+) -> Command:
+    """One attempt at a rejection: `read` fetches the return or claim as Allegro shows it, `send` rejects
+    it and answers with the same.
+
+    An earlier attempt may have reached Allegro, so a second one looks before sending again. When
+    Allegro refuses (a duplicate delivery of ours, or a rejection made in Sales Center) and the object
+    is rejected, the decision is carried out; otherwise a person must look. What may not have arrived is
+    retried later.
+    """
+    try:
+        if command.attempts > 1:
+            remote = read()
+            if remote.rejected:
+                return _done(command, remote.answer(read_back=True), how=ALREADY)
+        remote = send()
     except GatewayUnavailable as exc:
         return _retry(command, exc, now)
     except GatewayRejected as exc:
-        # Allegro refuses a second rejection: if the return is rejected (here earlier, or in Sales
-        # Center), the decision is carried out; otherwise a person must look.
         try:
-            already = gateway.get_return(account, return_id)
+            already = read()
         except GatewayError as unreadable:  # cannot tell yet whether it is carried out: look again later
             return _retry(command, unreadable, now)
         if already.rejected:
-            return _done(command, _answer(already, read_back=True), how=ALREADY)
+            return _done(command, already.answer(read_back=True), how=ALREADY)
         return _refused(command, exc)
     except GatewayNotFound as exc:
         return _refused(command, exc)
     except GatewayError as exc:
         return _retry(command, exc, now)
-    return _done(command, _answer(remote, read_back=False), how=CARRIED_OUT)
-
-
-def _answer(remote: RemoteReturn, *, read_back: bool) -> dict[str, Any]:
-    return {
-        "returnStatus": remote.status,
-        "rejection": {"code": remote.rejection_code, "reason": remote.rejection_reason},
-        "readBack": read_back,
-    }
+    return _done(command, remote.answer(read_back=False), how=CARRIED_OUT)
 
 
 CARRIED_OUT = "carried out"
