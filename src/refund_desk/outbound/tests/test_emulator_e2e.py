@@ -43,6 +43,18 @@ def gateway(account: SellerAccount, emulator: EmulatorApp) -> Iterator[AllegroGa
         yield real
 
 
+def _run_outbox_under_faults(admin: httpx.Client) -> None:  # noqa: F811
+    """Every fault switched on, run the outbox two emulated hours apart until nothing is pending."""
+    admin.post("/__emulator/faults", json={"faults": ALL_FAULTS, "timeoutDelay": 0.01}).raise_for_status()
+    moment = timezone.now()
+    for _ in range(40):
+        if not Command.objects.filter(status=CommandStatus.PENDING).exists():
+            break
+        services.commands_run_due(now=moment)
+        moment += timedelta(hours=2)
+    admin.post("/__emulator/faults", json={"faults": ""}).raise_for_status()
+
+
 def test_rejections_reach_allegro_once_under_faults(
     account: SellerAccount,  # noqa: F811
     emulator: EmulatorApp,  # noqa: F811
@@ -56,15 +68,7 @@ def test_rejections_reach_allegro_once_under_faults(
     cases = list(RefundCase.objects.filter(account=account).order_by("pk"))
     for n, case in enumerate(cases):
         case_reject(case=case, actor=agent, code="REFUND_REJECTED", reason=f"Nosi ślady użytkowania ({n})")
-    admin.post("/__emulator/faults", json={"faults": ALL_FAULTS, "timeoutDelay": 0.01}).raise_for_status()
-
-    moment = timezone.now()
-    for _ in range(40):
-        if not Command.objects.filter(status=CommandStatus.PENDING).exists():
-            break
-        services.commands_run_due(now=moment)
-        moment += timedelta(hours=2)
-    admin.post("/__emulator/faults", json={"faults": ""}).raise_for_status()
+    _run_outbox_under_faults(admin)
 
     commands = list(Command.objects.order_by("pk"))
     assert [c.status for c in commands] == [CommandStatus.DONE] * len(cases), [c.last_error for c in commands]
@@ -115,14 +119,7 @@ def test_claim_rejections_reach_allegro_once_under_faults(
             code="REJECTED_PRODUCT_CONFORMS_TO_CONTRACT",
             reason=f"Zgodny z umową ({n})",
         )
-    admin.post("/__emulator/faults", json={"faults": ALL_FAULTS, "timeoutDelay": 0.01}).raise_for_status()
-    moment = timezone.now()
-    for _ in range(40):
-        if not Command.objects.filter(status=CommandStatus.PENDING).exists():
-            break
-        services.commands_run_due(now=moment)
-        moment += timedelta(hours=2)
-    admin.post("/__emulator/faults", json={"faults": ""}).raise_for_status()
+    _run_outbox_under_faults(admin)
 
     commands = list(Command.objects.order_by("pk"))
     assert [c.status for c in commands] == [CommandStatus.DONE] * len(claims), [
