@@ -7,11 +7,13 @@ from typing import Any
 import httpx
 import pytest
 
+from refund_desk.cases.models import SellerAccount
 from refund_desk.integrations.allegro.client import AllegroClient, RetryPolicy
 from refund_desk.integrations.allegro.emulator import build_app
 from refund_desk.integrations.allegro.emulator.app import EmulatorApp
-from refund_desk.integrations.allegro.oauth import StaticTokenProvider
+from refund_desk.integrations.allegro.oauth import StaticTokenProvider, TokenPair
 from refund_desk.integrations.allegro.ratelimit import BreakerRegistry, CircuitBreaker, RateLimiter
+from refund_desk.integrations.allegro.services import account_connect, client_for_account
 
 EMULATOR_URL = "http://emulator.test"
 BETA = "application/vnd.allegro.beta.v1+json"
@@ -70,6 +72,36 @@ def fast_client(
 def client(transport: httpx.WSGITransport, token: dict[str, Any]) -> Iterator[AllegroClient]:
     with fast_client(transport, StaticTokenProvider(token["access_token"])) as c:
         yield c
+
+
+def pair_from(data: dict[str, Any]) -> TokenPair:
+    return TokenPair.from_response(data)
+
+
+@pytest.fixture
+def account(emulator: EmulatorApp) -> SellerAccount:
+    """A seller account connected to the emulator, its tokens in the database."""
+    return account_connect(
+        name="demo", environment="emulator", api_url=EMULATOR_URL, tokens=pair_from(emulator.oauth.issue())
+    )
+
+
+def make_client(account: SellerAccount, transport: httpx.BaseTransport, attempts: int = 8) -> AllegroClient:
+    """The account's production client over `transport`, never sleeping between its retries."""
+    return client_for_account(
+        account,
+        transport=transport,
+        limiter=RateLimiter(limits={}),
+        breakers=BreakerRegistry(lambda: CircuitBreaker(threshold=10_000)),
+        retry=RetryPolicy(attempts=attempts, base_delay=0.001),
+        sleep=lambda _s: None,
+        rng=random.Random(3),
+    )
+
+
+@pytest.fixture
+def allegro(account: SellerAccount, transport: httpx.WSGITransport) -> AllegroClient:
+    return make_client(account, transport)
 
 
 def dies_on_second_page(real_import: Callable[..., Any]) -> Callable[..., Any]:

@@ -22,29 +22,14 @@ from refund_desk.core.roles import Role
 from refund_desk.integrations.allegro import refresh
 from refund_desk.integrations.allegro.client import AllegroClient
 from refund_desk.integrations.allegro.emulator.app import EmulatorApp
-from refund_desk.integrations.allegro.services import account_connect
 from refund_desk.integrations.allegro.sync import sync_customer_returns, sync_issues
 from refund_desk.payments.choices import AlertKind
 from refund_desk.payments.models import Alert
 from refund_desk.workflows.attention import cases_health_scan
 
-from .conftest import EMULATOR_URL
-from .test_sync import make_client, pair_from
 from .test_sync_issues import with_issues
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def account(emulator: EmulatorApp) -> SellerAccount:
-    return account_connect(
-        name="demo", environment="emulator", api_url=EMULATOR_URL, tokens=pair_from(emulator.oauth.issue())
-    )
-
-
-@pytest.fixture
-def allegro(account: SellerAccount, transport: httpx.WSGITransport) -> AllegroClient:
-    return make_client(account, transport)
 
 
 ABSURD = Decimal("5000000000.00")

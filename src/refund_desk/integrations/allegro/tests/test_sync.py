@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +14,7 @@ from django.utils import timezone
 from refund_desk.cases.choices import ActorType, CaseSource, EventType
 from refund_desk.cases.models import CaseEvent, Order, RefundCase, SellerAccount
 from refund_desk.integrations.allegro import tasks
-from refund_desk.integrations.allegro.client import AllegroClient, RetryPolicy
+from refund_desk.integrations.allegro.client import AllegroClient
 from refund_desk.integrations.allegro.emulator.app import EmulatorApp
 from refund_desk.integrations.allegro.emulator.faults import FaultConfig
 from refund_desk.integrations.allegro.emulator.scenario import Rates
@@ -29,12 +28,8 @@ from refund_desk.integrations.allegro.models import (
     SyncRunStatus,
     SyncStream,
 )
-from refund_desk.integrations.allegro.oauth import TokenPair
-from refund_desk.integrations.allegro.ratelimit import BreakerRegistry, CircuitBreaker, RateLimiter
 from refund_desk.integrations.allegro.services import (
     DatabaseTokenProvider,
-    account_connect,
-    client_for_account,
 )
 from refund_desk.integrations.allegro.sync import (
     commit_returns_page,
@@ -47,37 +42,9 @@ from refund_desk.integrations.allegro.sync import (
 from refund_desk.integrations.allegro.sync import returns as returns_sync
 from refund_desk.integrations.allegro.tests.conftest import dies_on_second_page
 
-from .conftest import EMULATOR_URL
+from .conftest import EMULATOR_URL, make_client
 
 pytestmark = pytest.mark.django_db
-
-
-def pair_from(data: dict[str, Any]) -> TokenPair:
-    return TokenPair.from_response(data)
-
-
-@pytest.fixture
-def account(emulator: EmulatorApp) -> SellerAccount:
-    return account_connect(
-        name="demo", environment="emulator", api_url=EMULATOR_URL, tokens=pair_from(emulator.oauth.issue())
-    )
-
-
-def make_client(account: SellerAccount, transport: httpx.BaseTransport, attempts: int = 8) -> AllegroClient:
-    return client_for_account(
-        account,
-        transport=transport,
-        limiter=RateLimiter(limits={}),
-        breakers=BreakerRegistry(lambda: CircuitBreaker(threshold=10_000)),
-        retry=RetryPolicy(attempts=attempts, base_delay=0.001),
-        sleep=lambda _s: None,
-        rng=random.Random(3),
-    )
-
-
-@pytest.fixture
-def allegro(account: SellerAccount, transport: httpx.WSGITransport) -> AllegroClient:
-    return make_client(account, transport)
 
 
 def return_ids(emulator: EmulatorApp) -> list[str]:

@@ -22,7 +22,6 @@ from refund_desk.integrations.allegro.emulator.scenario import Rates
 from refund_desk.integrations.allegro.emulator.store import dumps
 from refund_desk.integrations.allegro.intake import CHAT_KEY
 from refund_desk.integrations.allegro.models import QuarantinedItem, SyncCursor, SyncRunStatus, SyncStream
-from refund_desk.integrations.allegro.services import account_connect
 from refund_desk.integrations.allegro.sync import (
     SYNC_ACTOR,
     cursor_lease_acquire,
@@ -32,29 +31,14 @@ from refund_desk.integrations.allegro.sync import (
     sync_order_events,
 )
 from refund_desk.integrations.allegro.sync import issues as issues_sync
-from refund_desk.integrations.allegro.tests.conftest import dies_on_second_page
+from refund_desk.integrations.allegro.tests.conftest import dies_on_second_page, make_client
 from refund_desk.messaging.choices import AuthorRole
 from refund_desk.messaging.models import Message, Thread
 from refund_desk.messaging.selectors import messages_for_case
 
-from .conftest import EMULATOR_URL
-from .test_sync import make_client, pair_from
-
 pytestmark = pytest.mark.django_db
 
 QUIET = Rates(orders=0, returns=0, issues=0, cancellations=0, messages=0)
-
-
-@pytest.fixture
-def account(emulator: EmulatorApp) -> SellerAccount:
-    return account_connect(
-        name="demo", environment="emulator", api_url=EMULATOR_URL, tokens=pair_from(emulator.oauth.issue())
-    )
-
-
-@pytest.fixture
-def allegro(account: SellerAccount, transport: httpx.WSGITransport) -> AllegroClient:
-    return make_client(account, transport)
 
 
 def with_issues(emulator: EmulatorApp, days: float = 4, issues: float = 3) -> None:
