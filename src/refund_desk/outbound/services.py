@@ -149,6 +149,22 @@ CARRIED_OUT = "carried out"
 ALREADY = "found already carried out when read back"
 
 
+def _outcome_event(command: Command, case: RefundCase, reason: str) -> None:
+    """The case timeline's record of how a command ended: its status, attempts and Allegro's answer."""
+    event_append(
+        case=case,
+        type=EventType.OUTBOUND,
+        actor=SYSTEM,
+        reason=reason,
+        payload={
+            "command": command.pk,
+            "status": command.status,
+            "attempts": command.attempts,
+            "answer": command.answer,
+        },
+    )
+
+
 @transaction.atomic
 def _done(command: Command, answer: dict[str, Any], *, how: str) -> Command:
     locked = Command.objects.select_for_update().get(pk=command.pk)
@@ -156,18 +172,7 @@ def _done(command: Command, answer: dict[str, Any], *, how: str) -> Command:
     locked.answer, locked.last_error = answer, ""
     locked.save(update_fields=["status", "done_at", "locked_until", "answer", "last_error"])
     state = answer.get("returnStatus") or answer.get("issueStatus") or "?"
-    event_append(
-        case=command.case,
-        type=EventType.OUTBOUND,
-        actor=SYSTEM,
-        reason=f"{CommandKind(locked.kind).label}: {how} on Allegro (now {state})",
-        payload={
-            "command": locked.pk,
-            "status": locked.status,
-            "attempts": locked.attempts,
-            "answer": locked.answer,
-        },
-    )
+    _outcome_event(locked, command.case, f"{CommandKind(locked.kind).label}: {how} on Allegro (now {state})")
     logger.info("command %s %s after %s attempt(s)", locked.pk, how, locked.attempts)
     return locked
 
@@ -191,18 +196,7 @@ def _refused(command: Command, exc: GatewayError) -> Command:
     locked.answer = {"codes": list(exc.codes), "message": error}
     locked.save(update_fields=["status", "locked_until", "last_error", "answer"])
     label = CommandKind(locked.kind).label
-    event_append(
-        case=command.case,
-        type=EventType.OUTBOUND,
-        actor=SYSTEM,
-        reason=f"{label}: Allegro refused it: {error}",
-        payload={
-            "command": locked.pk,
-            "status": locked.status,
-            "attempts": locked.attempts,
-            "answer": locked.answer,
-        },
-    )
+    _outcome_event(locked, command.case, f"{label}: Allegro refused it: {error}")
     message = f"Allegro refused “{label}” for case {command.case}: {error}"
     run_after_commit(
         "payments.alert_raise", REFUSED_ALERT_KIND, message, f"command:{locked.pk}", command.case_id
