@@ -24,6 +24,7 @@ from refund_desk.integrations.allegro.interface import CheckoutForm, CustomerRet
 from refund_desk.integrations.allegro.oauth import TokenProvider
 from refund_desk.integrations.allegro.ratelimit import (
     CUSTOMER_RETURNS,
+    MESSAGE_POSTS,
     BreakerRegistry,
     RateLimiter,
     default_breakers,
@@ -133,6 +134,10 @@ OPERATIONS = {
             "/messaging/threads/{id}/messages",
             PUBLIC,
             "allegro:api:messaging",
+            MESSAGE_POSTS,
+        ),
+        Operation(
+            "newMessagePOST", "POST", "/messaging/messages", PUBLIC, "allegro:api:messaging", MESSAGE_POSTS
         ),
         Operation("meGET", "GET", "/me", PUBLIC, "allegro:api:profile:read"),
     ]
@@ -634,6 +639,11 @@ class AllegroClient:
         return Message.model_validate(
             self._json("newMessageInThreadPOST", path_params={"id": thread_id}, json={"text": text})
         )
+
+    def new_message(self, *, login: str, order_id: str, text: str) -> Message:
+        """A message to a buyer outside an existing thread; Allegro requires the order it is about."""
+        body = {"recipient": {"login": login}, "text": text, "order": {"id": order_id}}
+        return Message.model_validate(self._json("newMessagePOST", json=body))
 
     def me(self) -> Me:
         return Me.model_validate(self._json("meGET"))

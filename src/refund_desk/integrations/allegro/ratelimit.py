@@ -61,11 +61,14 @@ class Limit:
 OVERALL = "overall"
 CLIENT = "client"
 CUSTOMER_RETURNS = "customer-returns"
+# Posting a Message Center message is limited to about 1 request/s per user (GH#5438).
+MESSAGE_POSTS = "message-posts"
 ALL_ACCOUNTS = "*"
 DEFAULT_LIMITS = {
     CLIENT: Limit(rate=9000 / 60, capacity=150),
     OVERALL: Limit(rate=9000 / 60, capacity=150),
     CUSTOMER_RETURNS: Limit(rate=25, capacity=25),
+    MESSAGE_POSTS: Limit(rate=1, capacity=1),
 }
 
 

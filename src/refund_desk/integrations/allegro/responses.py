@@ -279,6 +279,7 @@ class Message(AllegroModel):
     text: str
     author: MessageAuthor
     relatesTo: dict[str, Any] | None = None
+    thread: dict[str, Any] | None = None
 
 
 class MessageList(AllegroModel):

@@ -46,7 +46,7 @@ SYSTEM = Actor.system("e2e")
 def emulator() -> Iterator[EmulatorApp]:
     # No marketplace life: new orders would top up the seller balance the CANCELED test empties.
     quiet = Rates(orders=0, returns=0, issues=0, cancellations=0, messages=0)
-    app = build_app(":memory:", seed=11, speed=0, device_interval=0, rates=quiet)
+    app = build_app(":memory:", seed=11, speed=0, device_interval=0, rates=quiet, message_posts_per_second=0)
     yield app
     app.store.close()
 

@@ -376,6 +376,29 @@ class Scenario:
             rng=rng,
         )
 
+    def thread_for_login(self, login: str, *, at: datetime, rng: random.Random) -> str:
+        """The id of the seller's thread with this buyer, started now when there is none."""
+        with self.store.tx() as db:
+            row = db.execute(
+                "SELECT id FROM threads WHERE json_extract(body, '$.interlocutor.login') = ? "
+                "ORDER BY seq DESC LIMIT 1",
+                (login,),
+            ).fetchone()
+            if row is not None:
+                return str(row["id"])
+            thread_id = new_id(rng)
+            thread = {
+                "id": thread_id,
+                "read": True,
+                "lastMessageDateTime": iso(at),
+                "interlocutor": {"login": login, "avatarUrl": f"https://a.allegroimg.com/avatar/{login}.png"},
+            }
+            db.execute(
+                "INSERT INTO threads (id, last_at, body) VALUES (?, ?, ?)",
+                (thread_id, iso(at), dumps(thread)),
+            )
+            return thread_id
+
     def add_thread_message(
         self,
         thread_id: str,

@@ -23,7 +23,7 @@ PUBLIC = "application/vnd.allegro.public.v1+json"
 @pytest.fixture
 def emulator() -> Iterator[EmulatorApp]:
     """A fresh emulator with frozen time (speed 0): time moves only via /__emulator/clock."""
-    app = build_app(":memory:", seed=7, speed=0, device_interval=0)
+    app = build_app(":memory:", seed=7, speed=0, device_interval=0, message_posts_per_second=0)
     yield app
     app.store.close()
 

@@ -213,6 +213,7 @@ def _exercise(emulator: EmulatorApp, recorder: RecordingTransport) -> None:
     threads = c.threads()
     c.thread_messages(threads.threads[0].id)
     c.post_thread_message(threads.threads[0].id, text="Dzień dobry, zwrot został zlecony.")
+    c.new_message(login=ret.buyer.login, order_id=ret.orderId, text="Dzień dobry, decyzja w sprawie zwrotu.")
     c.me()
     c.reject_customer_return(ret.id, code="REFUND_REJECTED", reason="Towar nosi ślady użytkowania")
     c.issue_message(dispute.id, text="Proponuję zamknięcie dyskusji", type_="END_REQUEST")
@@ -267,7 +268,11 @@ def _exercise(emulator: EmulatorApp, recorder: RecordingTransport) -> None:
 @pytest.fixture(scope="module")
 def exchanges(openapi: OpenAPI) -> Iterator[dict[str, list[Exchange]]]:
     emulator = build_app(
-        ":memory:", seed=11, speed=0, rates=Rates(orders=20, returns=6, issues=6, cancellations=2, messages=4)
+        ":memory:",
+        seed=11,
+        speed=0,
+        rates=Rates(orders=20, returns=6, issues=6, cancellations=2, messages=4),
+        message_posts_per_second=0,  # its own test below; the exercise posts back to back
     )
     emulator.clock.advance(9 * 24 * 3600)
     emulator.scenario.tick()

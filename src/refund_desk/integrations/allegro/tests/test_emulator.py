@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 
 from refund_desk.integrations.allegro.emulator import build_app
 from refund_desk.integrations.allegro.emulator.app import EmulatorApp
+from refund_desk.integrations.allegro.emulator.buyer_view import buyer_view
 from refund_desk.integrations.allegro.emulator.faults import FaultConfig
 from refund_desk.integrations.allegro.emulator.ledger import ledger_report
 from refund_desk.integrations.allegro.emulator.scenario import Rates
@@ -522,3 +524,33 @@ def test_wait_for_device_backs_off_on_slow_down() -> None:
 
     assert pair.access_token == "a"
     assert slept == [5, 10, 10]
+
+
+def test_message_posts_are_limited_to_one_per_second_and_need_the_order() -> None:
+    app = build_app(":memory:", seed=2, speed=0, rates=Rates(orders=6, returns=0, issues=0, messages=0))
+    app.clock.advance(3 * 24 * 3600)
+    app.scenario.tick()
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url=EMULATOR_URL) as http:
+        token = app.oauth.issue()["access_token"]
+        headers = {"Accept": PUBLIC, "Content-Type": PUBLIC, "Authorization": f"Bearer {token}"}
+        with app.store.tx() as db:
+            row = db.execute("SELECT body FROM orders ORDER BY rowid LIMIT 1").fetchone()
+        order = json.loads(row["body"])
+        login = order["buyer"]["login"]
+        body = {"recipient": {"login": login}, "text": "Dzień dobry", "order": {"id": order["id"]}}
+        missing = http.post("/messaging/messages", headers=headers, json={**body, "order": None})
+        assert missing.status_code == 422 and "order.id" in missing.text
+        stranger = http.post(
+            "/messaging/messages", headers=headers, json={**body, "recipient": {"login": "x"}}
+        )
+        assert stranger.status_code == 422
+        first = http.post("/messaging/messages", headers=headers, json=body)
+        assert first.status_code == 201
+        too_soon = http.post("/messaging/messages", headers=headers, json={**body, "text": "Drugi"})
+        assert too_soon.status_code == 429
+        time.sleep(1.05)
+        second = http.post("/messaging/messages", headers=headers, json={**body, "text": "Drugi"})
+        assert second.status_code == 201
+        assert second.json()["thread"]["id"] == first.json()["thread"]["id"]  # one thread per buyer
+    seen = buyer_view(app.store, login)
+    assert [m["text"] for m in seen["sellerMessages"]][-2:] == ["Dzień dobry", "Drugi"]

@@ -3,15 +3,45 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from typing import Any
 
 from refund_desk.integrations.allegro.emulator.handlers.base import HandlerBase
 from refund_desk.integrations.allegro.emulator.http import ApiError, Request, Response
 from refund_desk.integrations.allegro.emulator.scenario import SELLER_LOGIN
 
+TEXT_MAX = 2000
+
 
 class MessagingHandlers(HandlerBase):
-    """/messaging/threads and /me."""
+    """/messaging/threads, /messaging/messages and /me."""
+
+    # Allegro lets a user post about one Message Center message per second (GH#5438); 0 turns it off.
+    message_posts_per_second: float
+    _last_post: float = 0.0
+    _post_lock = threading.Lock()
+
+    def _posting_limit(self) -> None:
+        """The per-user posting limit (one seller here): a post too soon after the last answers 429."""
+        if self.message_posts_per_second <= 0:
+            return
+        with self._post_lock:
+            now = time.monotonic()
+            wait = self._last_post + 1 / self.message_posts_per_second - now
+            if wait > 0.05:  # a little slack for the client's own clock
+                raise ApiError(
+                    429, "TooManyRequests", "Too many messages; wait a second before posting again"
+                )
+            self._last_post = now
+
+    @staticmethod
+    def _text(body: object) -> str:
+        if not isinstance(body, dict) or not isinstance(body.get("text"), str) or not body["text"].strip():
+            raise ApiError(422, "VALIDATION_ERROR", "text is required", path="text")
+        if len(body["text"]) > TEXT_MAX:
+            raise ApiError(422, "VALIDATION_ERROR", f"text is longer than {TEXT_MAX} characters", path="text")
+        return str(body["text"])
 
     def thread_list(self, request: Request) -> Response:
         limit = request.int_q("limit", default=20, low=1, high=20)
@@ -47,17 +77,46 @@ class MessagingHandlers(HandlerBase):
 
     def thread_post(self, request: Request) -> Response:
         self._thread(request.params["id"])
-        body = request.json()
-        if not isinstance(body, dict) or not isinstance(body.get("text"), str) or not body["text"].strip():
-            raise ApiError(422, "VALIDATION_ERROR", "text is required", path="text")
-        if len(body["text"]) > 2000:
-            raise ApiError(422, "VALIDATION_ERROR", "text is longer than 2000 characters", path="text")
+        text = self._text(request.json())
+        self._posting_limit()
         message = self.scenario.add_thread_message(
             request.params["id"],
-            text=body["text"],
+            text=text,
             login=SELLER_LOGIN,
             is_interlocutor=False,
             order_id=None,
+            at=self.clock.now(),
+            rng=self.rng,
+        )
+        return Response.json(201, message)
+
+    def message_new(self, request: Request) -> Response:
+        """POST /messaging/messages: to a buyer by login, about one of their orders (required since
+        28 Feb 2025). The message joins the buyer's thread with the seller, or starts one."""
+        body = request.json()
+        text = self._text(body)
+        assert isinstance(body, dict)
+        login = (
+            (body.get("recipient") or {}).get("login") if isinstance(body.get("recipient"), dict) else None
+        )
+        if not isinstance(login, str) or not login:
+            raise ApiError(422, "VALIDATION_ERROR", "recipient.login is required", path="recipient.login")
+        order_id = (body.get("order") or {}).get("id") if isinstance(body.get("order"), dict) else None
+        if not isinstance(order_id, str) or not order_id:
+            raise ApiError(422, "VALIDATION_ERROR", "order.id is required", path="order.id")
+        order = self.store.order(order_id)
+        if order is None or (order.get("buyer") or {}).get("login") != login:
+            raise ApiError(
+                422, "VALIDATION_ERROR", "the order does not belong to this recipient", path="order.id"
+            )
+        self._posting_limit()
+        thread_id = self.scenario.thread_for_login(login, at=self.clock.now(), rng=self.rng)
+        message = self.scenario.add_thread_message(
+            thread_id,
+            text=text,
+            login=SELLER_LOGIN,
+            is_interlocutor=False,
+            order_id=order_id,
             at=self.clock.now(),
             rng=self.rng,
         )
