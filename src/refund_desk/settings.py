@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "refund_desk.partners",
     "refund_desk.messaging",
     "refund_desk.outbound",
+    "refund_desk.notices",
     "refund_desk.workflows",
 ]
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/", include("refund_desk.api.urls")),
     path("policy/", include("refund_desk.policy.urls")),
     path("payments/", include("refund_desk.payments.urls")),
+    path("notices/", include("refund_desk.notices.urls")),
     path("logistics/", include("refund_desk.logistics.urls")),
     path("partners/", include("refund_desk.partners.urls")),
     path("ai/", include("refund_desk.ai.urls")),

@@ -264,6 +264,13 @@ class TransitionSerializer(serializers.Serializer):
         help_text="Required with `to: REJECTED`, with a `reason` of 1 to 250 characters: Allegro's code, "
         "sent to Allegro with the reason (the buyer reads it).",
     )
+    notice = serializers.CharField(
+        required=False,
+        max_length=20000,
+        help_text="With `to: REJECTED`: the notice the buyer gets, in their language (default: the notice the "
+        "desk drafts from the decision and the policy, with how to contest it). At most 2,000 characters "
+        "where it goes to the Message Center, 20,000 in an issue chat.",
+    )
 
 
 class QueuePagingSerializer(serializers.Serializer):

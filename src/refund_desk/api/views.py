@@ -119,7 +119,7 @@ class ProblemAPIView(APIView):
         return response
 
 
-def _case_or_404(request: Request, case_id: int) -> RefundCase:
+def case_or_404(request: Request, case_id: int) -> RefundCase:
     try:
         return case_get(case_id=case_id, viewer=request.user)
     except RefundCase.DoesNotExist as exc:
@@ -290,7 +290,7 @@ class CaseDetailView(ProblemAPIView):
         responses={(200, JSON): CaseDetailSerializer, **problem_responses(403, 404)},
     )
     def get(self, request: Request, case_id: int) -> Response:
-        return Response(_case_detail(request, _case_or_404(request, case_id)))
+        return Response(_case_detail(request, case_or_404(request, case_id)))
 
 
 class CaseEventsView(ProblemAPIView):
@@ -305,7 +305,7 @@ class CaseEventsView(ProblemAPIView):
         responses={(200, JSON): CaseTimelineSerializer, **problem_responses(403, 404)},
     )
     def get(self, request: Request, case_id: int) -> Response:
-        case = _case_or_404(request, case_id)
+        case = case_or_404(request, case_id)
         events = CaseEventSerializer(case_timeline(case=case), many=True).data
         return Response({"results": events})
 
@@ -319,7 +319,8 @@ class CaseTransitionView(ProblemAPIView):
         summary="Change a case's status",
         description="Moves the case if its status allows it and the user's role permits it; "
         "the move is recorded on the timeline with the user as actor. A rejection needs `rejectionCode` "
-        "and a `reason` (1 to 250 characters); for a customer return it is carried out on Allegro.",
+        "and a `reason` (1 to 250 characters); for a customer return or a claim it is carried out on Allegro, and "
+        "the buyer is sent a notice (`notice`, or the one the desk drafts).",
         parameters=[CASE_ID],
         request=TransitionSerializer,
         responses={(200, JSON): CaseDetailSerializer, **problem_responses(400, 403, 404, 409)},
@@ -328,12 +329,18 @@ class CaseTransitionView(ProblemAPIView):
     def post(self, request: Request, case_id: int) -> Response:
         body = TransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        case = _case_or_404(request, case_id)
+        case = case_or_404(request, case_id)
         actor = Actor.for_user(request.user)
         if body.validated_data["to"] == CaseStatus.REJECTED:
             code = body.validated_data.get("rejectionCode", "")
             try:
-                case_reject(case=case, actor=actor, code=code, reason=body.validated_data["reason"])
+                case_reject(
+                    case=case,
+                    actor=actor,
+                    code=code,
+                    reason=body.validated_data["reason"],
+                    notice=body.validated_data.get("notice"),
+                )
             except ValidationFailed as exc:  # the service's `code` is this body's `rejectionCode`
                 raise ValidationFailed(
                     [("rejectionCode" if name == "code" else name, message) for name, message in exc.errors]

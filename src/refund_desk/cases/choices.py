@@ -70,6 +70,7 @@ class EventType(TextChoices):
     ATTENTION = "ATTENTION", _("Needs attention")
     ATTENTION_CLEARED = "ATTENTION_CLEARED", _("Attention cleared")
     OUTBOUND = "OUTBOUND", _("Allegro")
+    NOTICE = "NOTICE", _("Notice to the buyer")
 
 
 # Allegro CustomerReturnItemReason.type values (free strings in the API; unknown ones are kept as-is).

@@ -49,6 +49,7 @@ class Perm(StrEnum):
     # Settings
     PAYMENT_SETTINGS_CHANGE = "payment_settings.change"
     POLICY_PUBLISH = "policy.publish"
+    NOTICES_EDIT = "notices.edit"
     AUTOMATION_CHANGE = "automation.change"
     CHANGES_CONFIRM = "changes.confirm"
     PARTNERS_MANAGE = "partners.manage"
@@ -92,6 +93,7 @@ _SUPERVISOR = (
         Perm.TRANSFERS_CONFIRM,
         Perm.PAYMENT_SETTINGS_CHANGE,
         Perm.POLICY_PUBLISH,
+        Perm.NOTICES_EDIT,
         Perm.AUTOMATION_CHANGE,
         Perm.CHANGES_CONFIRM,
         Perm.PARTNERS_MANAGE,

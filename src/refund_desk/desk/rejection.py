@@ -18,8 +18,9 @@ from refund_desk.core.errors import DomainError, ValidationFailed
 from refund_desk.core.permissions import Perm, permission_required
 from refund_desk.desk.forms import RejectionForm
 from refund_desk.desk.views import load_case
+from refund_desk.notices.services import NoticeDraft
 from refund_desk.policy.selectors import case_evaluation
-from refund_desk.workflows.rejection import case_reject, is_claim, rejection_codes
+from refund_desk.workflows.rejection import case_reject, is_claim, rejection_codes, rejection_notice
 
 
 @permission_required(Perm.CASE_WORK)
@@ -48,14 +49,21 @@ def case_reject_view(request: HttpRequest, case_id: int) -> HttpResponse:
         return _page(request, case, form, confirming=False)
     if "confirm" not in request.POST:
         return _page(request, case, form, confirming=True)
+    notice = request.POST.get("notice")
     try:
         case_reject(
             case=case,
             actor=Actor.for_user(request.user),
             code=form.cleaned_data["code"],
             reason=form.cleaned_data["reason"],
+            notice=notice,
         )
     except ValidationFailed as exc:
+        notice_errors = [message for field, message in exc.errors if field == "notice"]
+        if notice_errors:  # the notice is on the confirmation step: show it again there
+            return _page(
+                request, case, form, confirming=True, notice=notice, notice_errors=notice_errors, status=422
+            )
         for field, message in exc.errors:
             form.add_error(field if field in form.fields else None, message)
         return _page(request, case, form, confirming=False, status=422)
@@ -70,10 +78,23 @@ def case_reject_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 def _page(
-    request: HttpRequest, case: RefundCase, form: RejectionForm, *, confirming: bool, status: int = 200
+    request: HttpRequest,
+    case: RefundCase,
+    form: RejectionForm,
+    *,
+    confirming: bool,
+    notice: str | None = None,
+    notice_errors: list[str] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     code = form.cleaned_data.get("code") if confirming else None
+    draft: NoticeDraft | None = None
+    if confirming and code:
+        draft = rejection_notice(case=case, code=code, reason=form.cleaned_data["reason"])
     context = {
+        "draft": draft,
+        "notice_text": notice if notice is not None else (draft.text if draft else ""),
+        "notice_errors": notice_errors or [],
         "case": case,
         "form": form,
         "confirming": confirming,

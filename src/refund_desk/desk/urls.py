@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from refund_desk.desk import attention, changes, inspection, rejection, team, views
+from refund_desk.desk import attention, changes, inspection, refunds, rejection, team, views
 
 app_name = "desk"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/<int:case_id>/transition/", views.case_transition_view, name="case_transition"),
     path("cases/<int:case_id>/notes/", views.case_note_view, name="case_note"),
     path("cases/<int:case_id>/reject/", rejection.case_reject_view, name="case_reject"),
+    path("cases/<int:case_id>/refund/", refunds.case_refund_view, name="case_refund"),
     path("cases/<int:case_id>/reread/", attention.case_reread_view, name="case_reread"),
     path("cases/<int:case_id>/close/", attention.case_attention_close_view, name="case_attention_close"),
     # Where warehouse staff bookmarked it when it was the logistics app's page.

@@ -25,3 +25,15 @@ def messages_for_case(case: RefundCase) -> QuerySet[Message]:
         .select_related("thread")
         .order_by("created_at", "id")
     )
+
+
+def thread_for_order(*, account_id: int, order_id: str, buyer_login: str) -> Thread | None:
+    """The buyer's newest thread about this order (the thread's order, or a message in it naming the
+    order): where a reply about the order belongs."""
+    return (
+        Thread.objects.filter(account_id=account_id, buyer_login=buyer_login)
+        .filter(Q(order_external_id=order_id) | Q(messages__order_external_id=order_id))
+        .order_by("-last_message_at", "-id")
+        .distinct()
+        .first()
+    )

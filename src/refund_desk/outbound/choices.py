@@ -9,6 +9,16 @@ from django.utils.translation import gettext_lazy as _
 class CommandKind(TextChoices):
     RETURN_REJECT = "RETURN_REJECT", _("Reject the customer return's refund")
     CLAIM_REJECT = "CLAIM_REJECT", _("Reject the complaint (claim)")
+    ISSUE_MESSAGE = "ISSUE_MESSAGE", _("Message in the issue chat")
+    THREAD_MESSAGE = "THREAD_MESSAGE", _("Reply in the buyer's Message Center thread")
+    NEW_MESSAGE = "NEW_MESSAGE", _("Message Center message about the order")
+
+
+# Commands that post a message: Allegro takes no idempotency key for them, so a retry reads back first.
+MESSAGE_KINDS = frozenset({CommandKind.ISSUE_MESSAGE, CommandKind.THREAD_MESSAGE, CommandKind.NEW_MESSAGE})
+# How long a message may be where it goes (MessageRequest.text, NewMessage.text in the spec).
+ISSUE_MESSAGE_MAX = 20000
+THREAD_MESSAGE_MAX = 2000
 
 
 class CommandStatus(TextChoices):

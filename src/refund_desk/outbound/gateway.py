@@ -51,8 +51,24 @@ class RemoteIssue:
         return {"issueStatus": self.status, "readBack": read_back}
 
 
-# What a rejection command reads back: a return or a claim.
-Remote = RemoteReturn | RemoteIssue
+@dataclass(frozen=True, slots=True)
+class RemoteChat:
+    """What the seller has said in one conversation (an issue chat or a Message Center thread)."""
+
+    id: str
+    seller_texts: tuple[str, ...]
+
+    def holds(self, text: str) -> bool:
+        """Whether the seller already posted this text here (whitespace at the ends aside)."""
+        wanted = text.strip()
+        return any(said.strip() == wanted for said in self.seller_texts)
+
+    def answer(self, *, read_back: bool) -> dict[str, Any]:
+        return {"conversation": self.id, "readBack": read_back}
+
+
+# What a command reads back: a return, a claim or a conversation.
+Remote = RemoteReturn | RemoteIssue | RemoteChat
 
 
 class DecisionGateway(Protocol):
@@ -69,6 +85,24 @@ class DecisionGateway(Protocol):
 
     def get_issue(self, account: SellerAccount, issue_id: str) -> RemoteIssue:
         """The issue as the marketplace shows it now. Raises GatewayNotFound for an unknown id."""
+
+    def post_issue_message(self, account: SellerAccount, issue_id: str, *, text: str) -> None:
+        """Write in a post-purchase issue's chat."""
+
+    def issue_chat(self, account: SellerAccount, issue_id: str) -> RemoteChat:
+        """What the seller said in an issue's chat."""
+
+    def post_thread_message(self, account: SellerAccount, thread_id: str, *, text: str) -> None:
+        """Reply in a Message Center thread."""
+
+    def thread_chat(self, account: SellerAccount, thread_id: str) -> RemoteChat:
+        """What the seller said in a Message Center thread."""
+
+    def new_message(self, account: SellerAccount, *, login: str, order_id: str, text: str) -> RemoteChat:
+        """Write to a buyer about an order outside a known thread; answers with the thread it landed in."""
+
+    def buyer_chat(self, account: SellerAccount, login: str) -> RemoteChat | None:
+        """What the seller said in its newest Message Center thread with this buyer (None: no thread)."""
 
 
 decision_gateway: Port[DecisionGateway] = Port("outbound.decision_gateway")

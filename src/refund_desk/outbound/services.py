@@ -20,7 +20,7 @@ from refund_desk.cases.services import event_append
 from refund_desk.core.effects import run_after_commit
 from refund_desk.core.ports import GatewayError, GatewayNotFound, GatewayRejected, GatewayUnavailable
 from refund_desk.outbound.choices import CommandKind, CommandStatus
-from refund_desk.outbound.gateway import Remote, RemoteIssue, decision_gateway
+from refund_desk.outbound.gateway import Remote, RemoteChat, RemoteIssue, RemoteReturn, decision_gateway
 from refund_desk.outbound.models import Command
 
 logger = logging.getLogger("refund_desk.outbound")
@@ -78,11 +78,14 @@ def command_execute(*, command_id: int, now: datetime | None = None) -> Command:
     command = _claim(command_id, now)
     if command is None:
         return Command.objects.get(pk=command_id)
-    if command.kind == CommandKind.RETURN_REJECT:
-        return _return_reject(command, now)
-    if command.kind == CommandKind.CLAIM_REJECT:
-        return _claim_reject(command, now)
-    raise ValueError(f"unknown command kind {command.kind!r}")
+    handler = _HANDLERS.get(CommandKind(command.kind))
+    if handler is None:
+        raise ValueError(f"unknown command kind {command.kind!r}")
+    return handler(command, now)
+
+
+def _rejected(remote: Remote | None) -> bool:
+    return isinstance(remote, RemoteReturn | RemoteIssue) and remote.rejected
 
 
 def _claim_reject(command: Command, now: datetime) -> Command:
@@ -95,7 +98,9 @@ def _claim_reject(command: Command, now: datetime) -> Command:
         )
         return gateway.get_issue(account, issue_id)
 
-    return _attempt(command, now, read=lambda: gateway.get_issue(account, issue_id), send=send)
+    return _attempt(
+        command, now, read=lambda: gateway.get_issue(account, issue_id), send=send, carried_out=_rejected
+    )
 
 
 def _return_reject(command: Command, now: datetime) -> Command:
@@ -108,26 +113,86 @@ def _return_reject(command: Command, now: datetime) -> Command:
         send=lambda: gateway.reject_return(
             account, return_id, code=command.payload["code"], reason=command.payload["reason"]
         ),
+        carried_out=_rejected,
     )
 
 
+def _said(text: str) -> Callable[[Remote | None], bool]:
+    return lambda remote: isinstance(remote, RemoteChat) and remote.holds(text)
+
+
+def _issue_message(command: Command, now: datetime) -> Command:
+    gateway = decision_gateway.get()
+    account, issue_id, text = command.case.account, command.payload["issueId"], command.payload["text"]
+
+    def send() -> RemoteChat:
+        gateway.post_issue_message(account, issue_id, text=text)
+        return RemoteChat(id=issue_id, seller_texts=(text,))
+
+    return _attempt(
+        command, now, read=lambda: gateway.issue_chat(account, issue_id), send=send, carried_out=_said(text)
+    )
+
+
+def _thread_message(command: Command, now: datetime) -> Command:
+    gateway = decision_gateway.get()
+    account, thread_id, text = command.case.account, command.payload["threadId"], command.payload["text"]
+
+    def send() -> RemoteChat:
+        gateway.post_thread_message(account, thread_id, text=text)
+        return RemoteChat(id=thread_id, seller_texts=(text,))
+
+    return _attempt(
+        command, now, read=lambda: gateway.thread_chat(account, thread_id), send=send, carried_out=_said(text)
+    )
+
+
+def _new_message(command: Command, now: datetime) -> Command:
+    gateway = decision_gateway.get()
+    account, login, text = command.case.account, command.payload["login"], command.payload["text"]
+    return _attempt(
+        command,
+        now,
+        read=lambda: gateway.buyer_chat(account, login),
+        send=lambda: gateway.new_message(
+            account, login=login, order_id=command.payload["orderId"], text=text
+        ),
+        carried_out=_said(text),
+    )
+
+
+_HANDLERS: dict[CommandKind, Callable[[Command, datetime], Command]] = {
+    CommandKind.RETURN_REJECT: _return_reject,
+    CommandKind.CLAIM_REJECT: _claim_reject,
+    CommandKind.ISSUE_MESSAGE: _issue_message,
+    CommandKind.THREAD_MESSAGE: _thread_message,
+    CommandKind.NEW_MESSAGE: _new_message,
+}
+
+
 def _attempt(
-    command: Command, now: datetime, *, read: Callable[[], Remote], send: Callable[[], Remote]
+    command: Command,
+    now: datetime,
+    *,
+    read: Callable[[], Remote | None],
+    send: Callable[[], Remote],
+    carried_out: Callable[[Remote | None], bool],
 ) -> Command:
-    """One attempt at a rejection: `read` fetches the return or claim as Allegro shows it, `send` rejects
-    it and answers with the same.
+    """One attempt at a command: `read` fetches what Allegro shows now (the return, the claim, the
+    conversation), `send` acts and answers with the same, `carried_out` tells whether what was read
+    shows the command done (the return rejected, our message in the chat).
 
     An earlier attempt may have reached Allegro, so a second one looks before sending again. When
-    Allegro refuses (a duplicate delivery of ours, or a rejection made in Sales Center) and the object
-    is rejected, the decision is carried out; otherwise a person must look. What may not have arrived is
-    retried later.
+    Allegro refuses (a duplicate delivery of ours, or a rejection made in Sales Center) and what it
+    shows is the command done, it is carried out; otherwise a person must look. What may not have
+    arrived is retried later.
     """
     try:
         if command.attempts > 1:
             remote = read()
-            if remote.rejected:
+            if remote is not None and carried_out(remote):
                 return _done(command, remote.answer(read_back=True), how=ALREADY)
-        remote = send()
+        sent = send()
     except GatewayUnavailable as exc:
         return _retry(command, exc, now)
     except GatewayRejected as exc:
@@ -135,14 +200,14 @@ def _attempt(
             already = read()
         except GatewayError as unreadable:  # cannot tell yet whether it is carried out: look again later
             return _retry(command, unreadable, now)
-        if already.rejected:
+        if already is not None and carried_out(already):
             return _done(command, already.answer(read_back=True), how=ALREADY)
         return _refused(command, exc)
     except GatewayNotFound as exc:
         return _refused(command, exc)
     except GatewayError as exc:
         return _retry(command, exc, now)
-    return _done(command, remote.answer(read_back=False), how=CARRIED_OUT)
+    return _done(command, sent.answer(read_back=False), how=CARRIED_OUT)
 
 
 CARRIED_OUT = "carried out"
@@ -171,8 +236,9 @@ def _done(command: Command, answer: dict[str, Any], *, how: str) -> Command:
     locked.status, locked.done_at, locked.locked_until = CommandStatus.DONE, timezone.now(), None
     locked.answer, locked.last_error = answer, ""
     locked.save(update_fields=["status", "done_at", "locked_until", "answer", "last_error"])
-    state = answer.get("returnStatus") or answer.get("issueStatus") or "?"
-    _outcome_event(locked, command.case, f"{CommandKind(locked.kind).label}: {how} on Allegro (now {state})")
+    state = answer.get("returnStatus") or answer.get("issueStatus")
+    where = f"now {state}" if state else f"conversation {answer.get('conversation') or '?'}"
+    _outcome_event(locked, command.case, f"{CommandKind(locked.kind).label}: {how} on Allegro ({where})")
     logger.info("command %s %s after %s attempt(s)", locked.pk, how, locked.attempts)
     return locked
 

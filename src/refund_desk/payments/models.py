@@ -80,6 +80,8 @@ class RefundOrder(models.Model):
     overrides_engine = models.BooleanField(default=False)
     override_reason = models.TextField(blank=True)
     approval_reasons = models.JSONField(default=list, blank=True)
+    # The buyer's notice confirmed with the decision, sent when the refund is released (notices app).
+    notice = models.JSONField(default=dict, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

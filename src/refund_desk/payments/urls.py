@@ -5,7 +5,6 @@ from refund_desk.payments import views
 app_name = "payments"
 
 urlpatterns = [
-    path("cases/<int:case_id>/refund/", views.refund_request, name="refund_request"),
     path("cases/<int:case_id>/refund-outside/", views.refund_outside, name="refund_outside"),
     path("approvals/", views.approvals, name="approvals"),
     path("refunds/<int:refund_id>/approve/", views.approve, name="approve"),

@@ -21,32 +21,9 @@ from refund_desk.payments.forms import (
     ExportForm,
     OutsideRefundForm,
     PaymentSettingsForm,
-    RefundRequestForm,
 )
 from refund_desk.payments.models import RefundOrder, TransferBatch
 from refund_desk.payments.services.settings import THRESHOLD_CHANGE
-
-
-@permission_required(Perm.REFUND_REQUEST)
-@require_POST
-def refund_request(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_object_or_404(scoped(RefundCase.objects.all(), request.user), pk=case_id)
-    form = RefundRequestForm(request.POST)
-    if form.is_valid():
-        try:
-            refund = services.refund_order_create(
-                case=case,
-                actor=Actor.for_user(request.user),
-                seller_comment=form.cleaned_data["seller_comment"],
-            )
-            messages.success(
-                request,
-                _("Refund of %(amount)s: %(status)s")
-                % {"amount": refund.total_money(), "status": refund.get_status_display()},
-            )
-        except DomainError as exc:
-            messages.error(request, str(exc))
-    return redirect_back(request, f"/cases/{case.pk}/")
 
 
 @permission_required(Perm.REFUND_REQUEST)

@@ -48,8 +48,12 @@ SEMANTIC_FIELDS = {
     "GET /api/v1/cases/": ("cursor",),
     "POST /api/v1/cases/import/": ("order", "customerReturn", "account", "body", "$", "["),
     "POST /api/v1/inspections/": ("reference", "items"),
-    # `rejectionCode` and a `reason` are required together with `to: REJECTED` only.
-    "POST /api/v1/cases/{case_id}/transitions/": ("rejectionCode", "reason"),
+    # `rejectionCode` and a `reason` are required together with `to: REJECTED` only; how long the buyer's
+    # `notice` may be depends on where it goes for this case (2,000 or 20,000 characters).
+    "POST /api/v1/cases/{case_id}/transitions/": ("rejectionCode", "reason", "notice"),
+    # Lines must be this order's, a refund that differs from the engine's needs a reason, the notice's
+    # length depends on its channel, a cash-on-delivery order needs the buyer's bank account.
+    "POST /api/v1/cases/{case_id}/refunds/": ("lines", "overrideReason", "notice", "bankAccount"),
 }
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db(transaction=False)]

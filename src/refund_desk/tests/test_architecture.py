@@ -44,6 +44,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "refund_desk.partners",
             "refund_desk.messaging",
             "refund_desk.outbound",
+            "refund_desk.notices",
         ),
     ),
     ("workflows", ("refund_desk.workflows",)),

@@ -244,7 +244,6 @@ def test_the_changes_page_lists_pending_changes_and_offers_confirm_to_others(wor
     [
         "/logistics/cases/{case}/track/",
         "/logistics/parcels/{parcel}/issue/",
-        "/payments/cases/{case}/refund/",
         "/payments/alerts/{alert}/resolve/",
     ],
 )

@@ -165,5 +165,7 @@ def world_build(gateway: FakeGateway) -> World:
         "user_id": requester.pk,
         "change_id": change.pk,
         "slug": partner.slug,
+        "kind": "REJECTED",
+        "lang": "pl",
     }
     return world

@@ -27,10 +27,14 @@ from refund_desk.cases.choices import CaseStatus
 from refund_desk.cases.models import RefundCase
 from refund_desk.cases.services import case_transition
 from refund_desk.core.errors import PermissionDenied
+from refund_desk.notices.choices import NoticeKind
+from refund_desk.notices.services import notice_send
 from refund_desk.payments.choices import LineType
 from refund_desk.payments.services import refund_order_create
 from refund_desk.policy.engine import Decision, Evaluation, Outcome, Policy
 from refund_desk.policy.selectors import policy_active
+from refund_desk.workflows.notices import Decided, decision_notice
+from refund_desk.workflows.refunds import refund_notice_for, refund_plan
 
 logger = logging.getLogger("refund_desk.workflows")
 
@@ -118,8 +122,17 @@ def case_approve_automatically(
         raise PermissionDenied("automation may not approve this case: " + "; ".join(check.reasons))
     evaluation = check.evaluation
     if evaluation.decision == Decision.AWAIT_RETURN:
-        case_transition(case=case, to=CaseStatus.AWAITING_RETURN, actor=actor, reason=reason, payload=payload)
+        waiting = case_transition(
+            case=case, to=CaseStatus.AWAITING_RETURN, actor=actor, reason=reason, payload=payload
+        )
+        decided = Decided(kind=NoticeKind.AWAIT_RETURN, automated=True, amount=evaluation.total.amount)
+        notice_send(case=waiting, draft=decision_notice(case=waiting, decided=decided), actor=actor)
         return ReviewAction.AUTO_APPROVED_AWAIT_RETURN
     approved = case_transition(case=case, to=CaseStatus.APPROVED, actor=actor, reason=reason, payload=payload)
-    refund_order_create(case=approved, actor=requester or actor, evaluation=evaluation)
+    refund_order_create(
+        case=approved,
+        actor=requester or actor,
+        evaluation=evaluation,
+        notice=refund_notice_for(case=approved, automated=True, plan=refund_plan(approved, evaluation)),
+    )
     return ReviewAction.AUTO_APPROVED_REFUND

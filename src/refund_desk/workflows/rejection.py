@@ -14,6 +14,9 @@ from refund_desk.cases.choices import CaseSource, CaseStatus
 from refund_desk.cases.models import RefundCase
 from refund_desk.cases.services import case_transition, check_transition_allowed
 from refund_desk.core.errors import ValidationFailed
+from refund_desk.notices.choices import NoticeKind
+from refund_desk.notices.models import Notice
+from refund_desk.notices.services import NoticeDraft, notice_send, notice_text_errors
 from refund_desk.outbound.choices import (
     REJECTION_REASON_MAX,
     ClaimRejectionStatus,
@@ -21,6 +24,7 @@ from refund_desk.outbound.choices import (
     ReturnRejectionCode,
 )
 from refund_desk.outbound.services import command_enqueue
+from refund_desk.workflows.notices import Decided, decision_notice
 
 
 def is_claim(case: RefundCase) -> bool:
@@ -49,18 +53,38 @@ def rejection_errors(*, case: RefundCase, code: str, reason: str) -> list[tuple[
     return errors
 
 
+def rejection_notice(*, case: RefundCase, code: str, reason: str) -> NoticeDraft:
+    """The notice the buyer gets for this rejection, as drafted (a person's decision: never automated)."""
+    return decision_notice(
+        case=case, decided=Decided(kind=NoticeKind.REJECTED, automated=False, code=code, reason=reason)
+    )
+
+
 @transaction.atomic
-def case_reject(*, case: RefundCase, actor: Actor, code: str, reason: str) -> RefundCase:
-    """Reject the case (the state machine checks the move and that a person makes it) and queue what
-    Allegro must be told. Raises ValidationFailed naming `code` or `reason`; nothing is written then."""
+def case_reject(
+    *, case: RefundCase, actor: Actor, code: str, reason: str, notice: str | None = None
+) -> RefundCase:
+    """Reject the case (the state machine checks the move and that a person makes it), tell the buyer
+    and queue what Allegro must be told, all in one transaction.
+
+    `notice`: the text the person confirmed (default: the drafted notice). A claim's notice is the
+    message of its rejection in the issue chat; any other case's goes through its own channel. Raises
+    ValidationFailed naming `code`, `reason` or `notice`; nothing is written then.
+    """
     check_transition_allowed(case=case, to=CaseStatus.REJECTED, actor=actor)  # 403/409 before 400
     errors = rejection_errors(case=case, code=code, reason=reason)
     if errors:
         raise ValidationFailed(errors)
     text = reason.strip()
+    draft = rejection_notice(case=case, code=code, reason=text)
+    told = (draft.text if notice is None else notice).strip()
+    errors = notice_text_errors(draft, told)
+    if errors:
+        raise ValidationFailed(errors)
     rejected = case_transition(
         case=case, to=CaseStatus.REJECTED, actor=actor, reason=text, payload={"rejectionCode": code}
     )
+    carried_by = None
     if rejected.source == CaseSource.CUSTOMER_RETURN:
         command_enqueue(
             case=rejected,
@@ -71,12 +95,15 @@ def case_reject(*, case: RefundCase, actor: Actor, code: str, reason: str) -> Re
             actor=actor,
         )
     elif is_claim(rejected):
-        command_enqueue(
+        carried_by = command_enqueue(
             case=rejected,
             kind=CommandKind.CLAIM_REJECT,
             # Allegro lets a rejected claim move only to an acceptance: one rejection is sent per claim.
             key=f"claim-reject:{rejected.pk}",
-            payload={"issueId": rejected.external_id, "status": code, "message": text},
+            payload={"issueId": rejected.external_id, "status": code, "message": told},
             actor=actor,
         )
+        if Notice.objects.filter(command=carried_by).exists():
+            carried_by = None  # a second rejection after an appeal: its notice goes as a chat message
+    notice_send(case=rejected, draft=draft, actor=actor, text=told, carried_by=carried_by)
     return rejected

@@ -26,6 +26,8 @@ from refund_desk.cases.services import case_transition
 from refund_desk.cases.tests.factories import make_user
 from refund_desk.core.roles import Role
 from refund_desk.integrations.allegro.intake import account_get_or_create, case_ingest_customer_return
+from refund_desk.notices.models import Notice
+from refund_desk.notices.texts import DECIDED_AUTOMATICALLY
 from refund_desk.payments.models import RefundOrder
 from refund_desk.payments.tests.fakes import FakeGateway, gateway_override
 from refund_desk.policy import services as policy_services
@@ -156,6 +158,10 @@ def test_auto_approve_writes_model_event_and_pays_full_refund(
     assert not refund.overrides_engine and refund.requested_by_label == f"risk-{saved_model.version}"
     assert refund.total == refund.engine_total
     assert set(review.features) == set(FEATURES)
+    # the buyer is told at once, automatically, in the marketplace's language, that a person may look
+    notice = Notice.objects.get(case=case)
+    assert notice.kind == "REFUND" and notice.automated and notice.sent_by == f"risk-{saved_model.version}"
+    assert DECIDED_AUTOMATICALLY[notice.lang] in notice.text and notice.command is not None
 
 
 @pytest.mark.django_db

@@ -14,6 +14,7 @@ EXPECTED_OPERATIONS = {
     "/api/v1/cases/{case_id}/": {"get"},
     "/api/v1/cases/{case_id}/events/": {"get"},
     "/api/v1/cases/{case_id}/transitions/": {"post"},
+    "/api/v1/cases/{case_id}/refunds/": {"post"},
     "/api/v1/cases/{case_id}/comment-labels/": {"post"},
     "/api/v1/inspections/": {"post"},
 }

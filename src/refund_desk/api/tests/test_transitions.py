@@ -12,6 +12,8 @@ from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType, CaseStatus, EventType
 from refund_desk.cases.models import CaseEvent, RefundCase
 from refund_desk.cases.services import case_transition
+from refund_desk.notices.models import Notice
+from refund_desk.outbound.choices import CommandKind
 from refund_desk.outbound.models import Command
 
 
@@ -155,9 +157,34 @@ def test_a_rejection_is_queued_for_allegro(agent_client: APIClient, case: Refund
         format="json",
     )
     assert response.status_code == 200 and response.json()["status"] == "REJECTED"
-    command = Command.objects.get(case=case)
+    command = Command.objects.get(case=case, kind=CommandKind.RETURN_REJECT)
     assert command.payload == {
         "returnId": case.external_id,
         "code": "NO_RETURN_RIGHT",
         "reason": "Sealed item opened",
     }
+    [notice] = Notice.objects.filter(case=case)
+    assert notice.kind == "REJECTED" and not notice.automated and not notice.edited
+    assert "Sealed item opened" in notice.text and notice.command is not None
+
+
+def test_a_rejection_sends_the_notice_given_and_refuses_one_too_long(
+    agent_client: APIClient, case: RefundCase
+) -> None:
+    body = {"to": "REJECTED", "rejectionCode": "NO_RETURN_RIGHT", "reason": "Sealed item opened"}
+    too_long = assert_problem(
+        agent_client.post(url(case), {**body, "notice": "x" * 2001}, format="json"), 400
+    )
+    assert [e["field"] for e in too_long["errors"]] == ["notice"] and "2000" in too_long["errors"][0][
+        "message"
+    ]
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEW and not Command.objects.exists() and not Notice.objects.exists()
+
+    answer = agent_client.post(
+        url(case), {**body, "notice": "Dzień dobry, nie przyjmiemy zwrotu."}, format="json"
+    )
+    assert answer.status_code == 200
+    notice = Notice.objects.get(case=case)
+    assert notice.text == "Dzień dobry, nie przyjmiemy zwrotu." and notice.edited
+    assert notice.command is not None and notice.command.payload["text"] == notice.text

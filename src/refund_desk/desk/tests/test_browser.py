@@ -123,14 +123,19 @@ def test_agent_rejects_a_return_with_a_code_and_a_reason(
     page.get_by_label("Reason, as the buyer will read it").fill("Zerwana plomba na oprogramowaniu.")
     page.get_by_role("button", name="Review the rejection").click()
 
-    # then she sees exactly what goes to Allegro before confirming
-    expect(page.get_by_text("Zerwana plomba na oprogramowaniu.")).to_be_visible()
+    # then she sees exactly what goes to Allegro, and the notice the buyer gets, before confirming
+    expect(page.get_by_text("Zerwana plomba na oprogramowaniu.", exact=True)).to_be_visible()
     expect(page.get_by_text("NO_RETURN_RIGHT")).to_be_visible()
+    notice = page.get_by_label("Notice to the buyer")
+    expect(notice).to_contain_text("Zerwana plomba na oprogramowaniu.")
+    notice.fill(notice.input_value() + "\nPS. Zapraszamy ponownie.")
     page.get_by_role("button", name="Confirm the rejection").click()
 
-    # and the case is rejected, with the command for Allegro on the case page
+    # and the case is rejected, with the command for Allegro and the notice on the case page
     expect(page.get_by_text("the rejection is on its way to Allegro")).to_be_visible()
     expect(page.get_by_role("heading", name="Sent to Allegro")).to_be_visible()
+    expect(page.get_by_role("heading", name="Told to the buyer")).to_be_visible()
+    expect(page.get_by_text("PS. Zapraszamy ponownie.")).to_be_visible()
     case.refresh_from_db()
     assert case.status == CaseStatus.REJECTED
-    assert Command.objects.get(case=case).payload["code"] == "NO_RETURN_RIGHT"
+    assert Command.objects.get(case=case, kind="RETURN_REJECT").payload["code"] == "NO_RETURN_RIGHT"

@@ -88,6 +88,7 @@ def test_the_case_page_shows_every_registered_panel(agent_client: Client) -> Non
         "outbound",
         "parcels",
         "review",
+        "notices",
         "messages",
     ]
     for marker in ("policy-evaluation", "Refunds", "Return parcels", "ai-review", "case-messages"):

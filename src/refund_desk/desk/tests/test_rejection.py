@@ -3,6 +3,8 @@ rejection and its command for Allegro. Bad input is refused naming the field; au
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -10,6 +12,8 @@ from django.urls import reverse
 from refund_desk.cases.choices import CaseSource, CaseStatus
 from refund_desk.cases.models import CaseEvent, RefundCase
 from refund_desk.desk.tests.factories import RefundCaseFactory
+from refund_desk.notices.models import Notice
+from refund_desk.outbound.choices import CommandKind
 from refund_desk.outbound.models import Command
 
 pytestmark = pytest.mark.django_db
@@ -34,17 +38,34 @@ def test_the_form_then_the_confirmation_then_the_rejection(agent_client: Client,
     case.refresh_from_db()
     assert case.status == CaseStatus.NEW and not Command.objects.exists()  # nothing before confirming
 
+    # The confirmation shows the drafted notice in the buyer's language, for the person to edit.
+    assert 'name="notice"' in page and "Najważniejsze powody" in page and "rzecznika konsumentów" in page
+    edited = page.split('name="notice"')[1].split(">", 1)[1].split("</textarea>")[0]
+    edited = html.unescape(edited).replace("Pozdrawiamy", "Z pozdrowieniami")
+
+    too_long = agent_client.post(
+        reject_url(case),
+        {"code": "REFUND_REJECTED", "reason": "Ślady użytkowania.", "confirm": "1", "notice": "x" * 2001},
+    )
+    assert too_long.status_code == 422 and "at most 2000 characters" in too_long.content.decode()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEW and not Command.objects.exists()
+
     done = agent_client.post(
         reject_url(case),
-        {"code": "REFUND_REJECTED", "reason": "Ślady użytkowania.", "confirm": "1"},
+        {"code": "REFUND_REJECTED", "reason": "Ślady użytkowania.", "confirm": "1", "notice": edited},
         follow=True,
     )
     case.refresh_from_db()
     assert case.status == CaseStatus.REJECTED
     assert "on its way to Allegro" in done.content.decode()
-    command = Command.objects.get(case=case)
+    command = Command.objects.get(case=case, kind=CommandKind.RETURN_REJECT)
     assert command.payload["code"] == "REFUND_REJECTED" and command.payload["reason"] == "Ślady użytkowania."
-    assert "Sent to Allegro" in done.content.decode()  # the case page's panel
+    notice = Notice.objects.get(case=case)
+    assert notice.edited and "Z pozdrowieniami" in notice.text and notice.lang == "pl"
+    assert notice.command is not None and notice.command.payload["text"] == notice.text
+    page = done.content.decode()
+    assert "Sent to Allegro" in page and "Told to the buyer" in page  # the case page's panels
 
 
 def test_change_it_goes_back_to_the_form_with_the_values(agent_client: Client, case: RefundCase) -> None:

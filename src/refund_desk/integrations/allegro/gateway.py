@@ -21,11 +21,13 @@ from refund_desk.integrations.allegro.interface import CustomerReturn, PostPurch
 from refund_desk.integrations.allegro.responses import RefundClaim, RefundDetails
 from refund_desk.integrations.allegro.services import client_for_account
 from refund_desk.logistics.gateway import TrackingScan, WaybillHistory
-from refund_desk.outbound.gateway import RemoteIssue, RemoteReturn
+from refund_desk.outbound.gateway import RemoteChat, RemoteIssue, RemoteReturn
 from refund_desk.payments.gateway import GatewayClaim, GatewayRefund, RecentRefunds
 
 CLAIMS_PAGE = 100
 REFUNDS_PAGE = 100
+# Pages of threads (20 each, newest first) searched for a buyer's thread when reading a message back.
+THREAD_PAGES = 10
 
 
 def _translate(exc: errors.AllegroError) -> GatewayError:
@@ -195,6 +197,57 @@ class AllegroGateway:
     def get_issue(self, account: SellerAccount, issue_id: str) -> RemoteIssue:
         with self._client(account) as client:
             return _remote_issue(client.issue(issue_id))
+
+    def post_issue_message(self, account: SellerAccount, issue_id: str, *, text: str) -> None:
+        with self._client(account) as client:
+            client.issue_message(issue_id, text=text)
+
+    def issue_chat(self, account: SellerAccount, issue_id: str) -> RemoteChat:
+        with self._client(account) as client:
+            chat = client.issue_chat_raw(issue_id)
+        texts = tuple(
+            str(m.get("text") or "") for m in chat if (m.get("author") or {}).get("role") == "SELLER"
+        )
+        return RemoteChat(id=issue_id, seller_texts=texts)
+
+    def post_thread_message(self, account: SellerAccount, thread_id: str, *, text: str) -> None:
+        with self._client(account) as client:
+            client.post_thread_message(thread_id, text=text)
+
+    def thread_chat(self, account: SellerAccount, thread_id: str) -> RemoteChat:
+        with self._client(account) as client:
+            return _thread_chat(client, thread_id)
+
+    def new_message(self, account: SellerAccount, *, login: str, order_id: str, text: str) -> RemoteChat:
+        with self._client(account) as client:
+            message = client.new_message(login=login, order_id=order_id, text=text)
+        thread = message.thread or {}
+        return RemoteChat(id=str(thread.get("id") or ""), seller_texts=(text,))
+
+    def buyer_chat(self, account: SellerAccount, login: str) -> RemoteChat | None:
+        with self._client(account) as client:
+            for page in range(THREAD_PAGES):
+                threads = client.threads(limit=20, offset=page * 20).threads
+                for thread in threads:
+                    if thread.interlocutor is not None and thread.interlocutor.login == login:
+                        return _thread_chat(client, thread.id)
+                if len(threads) < 20:
+                    break
+        return None
+
+
+# Messages of a thread read back when looking for one of ours (20 per page, newest first).
+THREAD_MESSAGE_PAGES = 5
+
+
+def _thread_chat(client: AllegroClient, thread_id: str) -> RemoteChat:
+    texts: list[str] = []
+    for page in range(THREAD_MESSAGE_PAGES):
+        messages = client.thread_messages(thread_id, limit=20, offset=page * 20).messages
+        texts.extend(m.text for m in messages if not m.author.isInterlocutor)
+        if len(messages) < 20:
+            break
+    return RemoteChat(id=thread_id, seller_texts=tuple(texts))
 
 
 def _remote_issue(issue: PostPurchaseIssue) -> RemoteIssue:

@@ -21,8 +21,8 @@ from refund_desk.core.errors import PermissionDenied, ValidationFailed
 from refund_desk.core.ports import GatewayRejected, GatewayUnavailable
 from refund_desk.core.roles import Role
 from refund_desk.outbound import services
-from refund_desk.outbound.choices import CommandStatus
-from refund_desk.outbound.gateway import RemoteIssue, RemoteReturn, decision_gateway
+from refund_desk.outbound.choices import MESSAGE_KINDS, CommandKind, CommandStatus
+from refund_desk.outbound.gateway import RemoteChat, RemoteIssue, RemoteReturn, decision_gateway
 from refund_desk.outbound.models import Command
 from refund_desk.payments.choices import AlertKind
 from refund_desk.payments.models import Alert
@@ -42,6 +42,9 @@ class FakeDecisions:
     fail: list[Exception] = field(default_factory=list)
     act_then_fail: bool = False  # Allegro rejects but the answer is lost
     accepted: set[str] = field(default_factory=set)  # claims accepted in Sales Center
+    chats: dict[str, list[str]] = field(default_factory=dict)  # conversation id -> seller texts
+    posts: list[tuple[str, str]] = field(default_factory=list)  # (conversation, text) per post call
+    post_then_fail: bool = False  # the message is posted but the answer is lost
 
     def reject_return(
         self, account: SellerAccount, return_id: str, *, code: str, reason: str
@@ -84,6 +87,35 @@ class FakeDecisions:
             status = "CLAIM_ACCEPTED"
         return RemoteIssue(id=issue_id, type="CLAIM", status=status)
 
+    def _post(self, where: str, text: str) -> None:
+        self.posts.append((where, text))
+        if self.fail:
+            raise self.fail.pop(0)
+        self.chats.setdefault(where, []).append(text)
+        if self.post_then_fail:
+            self.post_then_fail = False
+            raise GatewayUnavailable("connection reset after posting")
+
+    def post_issue_message(self, account: SellerAccount, issue_id: str, *, text: str) -> None:
+        self._post(issue_id, text)
+
+    def issue_chat(self, account: SellerAccount, issue_id: str) -> RemoteChat:
+        return RemoteChat(id=issue_id, seller_texts=tuple(self.chats.get(issue_id, [])))
+
+    def post_thread_message(self, account: SellerAccount, thread_id: str, *, text: str) -> None:
+        self._post(thread_id, text)
+
+    def thread_chat(self, account: SellerAccount, thread_id: str) -> RemoteChat:
+        return RemoteChat(id=thread_id, seller_texts=tuple(self.chats.get(thread_id, [])))
+
+    def new_message(self, account: SellerAccount, *, login: str, order_id: str, text: str) -> RemoteChat:
+        self._post(f"thread-{login}", text)
+        return self.thread_chat(account, f"thread-{login}")
+
+    def buyer_chat(self, account: SellerAccount, login: str) -> RemoteChat | None:
+        where = f"thread-{login}"
+        return self.thread_chat(account, where) if where in self.chats else None
+
 
 @pytest.fixture
 def allegro() -> Iterator[FakeDecisions]:
@@ -105,7 +137,7 @@ def agent(db: Any) -> Actor:
 def _reject(case: RefundCase, actor: Actor, capture: Any, **kwargs: Any) -> Command:
     with capture(execute=False) as callbacks:
         case_reject(case=case, actor=actor, **{"code": "REFUND_REJECTED", "reason": "Used item", **kwargs})
-    command = Command.objects.get(case=case)
+    command = Command.objects.exclude(kind__in=MESSAGE_KINDS).get(case=case)
     task = TASKS["outbound.command_execute"]
     queued = [c for c in callbacks if getattr(c, "func", None) is task and c.args == (command.pk,)]
     assert len(queued) == 1  # the command's task, once the decision commits
@@ -126,7 +158,9 @@ def test_a_rejection_is_queued_with_the_decision_and_carried_out_once(
     assert done.status == again.status == CommandStatus.DONE and allegro.calls == [case.external_id]
     assert allegro.rejected[case.external_id] == ("REFUND_REJECTED", "Used item")
     assert done.answer["returnStatus"] == "REJECTED" and done.answer["readBack"] is False
-    events = CaseEvent.objects.filter(case=case, type=EventType.OUTBOUND).order_by("pk")
+    events = CaseEvent.objects.filter(
+        case=case, type=EventType.OUTBOUND, payload__command=command.pk
+    ).order_by("pk")
     assert [e.payload["status"] for e in events] == ["PENDING", "DONE"]
     assert "carried out on Allegro" in events[1].reason
 
@@ -166,8 +200,9 @@ def test_an_answer_lost_after_allegro_acted_is_read_back_not_sent_twice(
     first = services.command_execute(command_id=command.pk)
     assert first.status == CommandStatus.PENDING and "timeout" in first.last_error
     assert first.next_attempt_at > timezone.now() + timedelta(seconds=20)
-    # Not due yet: the sweep leaves it.
-    assert services.commands_run_due() == 0
+    # Not due yet: the sweep leaves it (and sends only the buyer's notice, due at once).
+    assert services.commands_run_due() == 1
+    assert Command.objects.get(case=case, kind=CommandKind.NEW_MESSAGE).status == CommandStatus.DONE
 
     assert services.commands_run_due(now=first.next_attempt_at + timedelta(seconds=1)) == 1
     command.refresh_from_db()
@@ -204,7 +239,10 @@ def test_rejected_again_after_an_appeal_sends_nothing_new(
     case = case_transition(case=case, to=CaseStatus.APPEALED, actor=agent, reason="buyer contests")
     supervisor = Actor.for_user(make_user("lead-lena", [Role.SUPERVISOR]))
     case_reject(case=case, actor=supervisor, code="REFUND_REJECTED", reason="Used item, confirmed")
-    assert Command.objects.filter(case=case).count() == 1 and allegro.calls == [case.external_id]
+    rejections = Command.objects.filter(case=case, kind=CommandKind.RETURN_REJECT)
+    assert rejections.count() == 1 and allegro.calls == [case.external_id]
+    # The buyer is told each decision: the first rejection and the one after the appeal.
+    assert Command.objects.filter(case=case, kind=CommandKind.NEW_MESSAGE).count() == 2
 
 
 def test_the_alert_kind_outbound_names_is_the_one_payments_declares() -> None:
@@ -234,11 +272,14 @@ def test_a_claim_is_rejected_with_its_status_and_the_reason_goes_to_the_chat(
         reason="Zalany",
     )
     assert command.kind == "CLAIM_REJECT"
-    assert command.payload == {
-        "issueId": claim.external_id,
-        "status": "REJECTED_PRODUCT_DAMAGED_BY_USER",
-        "message": "Zalany",
-    }
+    assert command.payload["issueId"] == claim.external_id
+    assert command.payload["status"] == "REJECTED_PRODUCT_DAMAGED_BY_USER"
+    # The chat message of the rejection is the buyer's notice: the reason, how to contest, where to turn.
+    message = command.payload["message"]
+    assert "Zalany" in message and "Uszkodzenie powstało z winy użytkownika." in message
+    assert "inna osoba" in message and "rzecznika konsumentów" in message
+    # One message: no separate chat post for the notice.
+    assert not Command.objects.filter(case=claim, kind__in=MESSAGE_KINDS).exists()
     allegro.act_then_fail = True
     assert services.command_execute(command_id=command.pk).status == CommandStatus.PENDING
     done = services.command_execute(command_id=command.pk, now=timezone.now() + timedelta(hours=1))
@@ -249,13 +290,16 @@ def test_a_claim_is_rejected_with_its_status_and_the_reason_goes_to_the_chat(
     assert allegro.calls == [claim.external_id]  # sent once, found decided when read back
 
 
-def test_a_dispute_is_rejected_in_the_desk_only(
+def test_a_dispute_is_rejected_in_the_desk_and_the_buyer_told_in_its_chat(
     account: SellerAccount, agent: Actor, allegro: FakeDecisions
 ) -> None:
     dispute = _claim(account, kind="DISPUTE")
     case_reject(case=dispute, actor=agent, code="REFUND_REJECTED", reason="Nie dotyczy")
     dispute.refresh_from_db()
-    assert dispute.status == CaseStatus.REJECTED and not Command.objects.exists()
+    assert dispute.status == CaseStatus.REJECTED
+    command = Command.objects.get(case=dispute)
+    assert command.kind == CommandKind.ISSUE_MESSAGE and command.payload["issueId"] == dispute.external_id
+    assert "Nie dotyczy" in command.payload["text"]
 
 
 def test_a_claim_accepted_meanwhile_in_sales_center_is_refused_not_counted_as_done(

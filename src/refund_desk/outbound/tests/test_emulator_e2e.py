@@ -19,6 +19,7 @@ from refund_desk.integrations.allegro.emulator.app import EmulatorApp
 from refund_desk.integrations.allegro.emulator.buyer_view import buyer_view
 from refund_desk.integrations.allegro.gateway import AllegroGateway
 from refund_desk.integrations.allegro.sync import sync_customer_returns
+from refund_desk.notices.texts import ADR, CODE_PHRASES, CONTEST
 from refund_desk.outbound import services
 from refund_desk.outbound.choices import CommandStatus
 from refund_desk.outbound.gateway import decision_gateway
@@ -30,6 +31,7 @@ from refund_desk.payments.tests.test_emulator_e2e import (  # noqa: F401  -- fix
     emulator,
     emulator_client,
 )
+from refund_desk.policy.engine.law import MARKETPLACE_LANGUAGE
 from refund_desk.workflows.rejection import case_reject
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +73,10 @@ def test_rejections_reach_allegro_once_under_faults(
     _run_outbox_under_faults(admin)
 
     commands = list(Command.objects.order_by("pk"))
-    assert [c.status for c in commands] == [CommandStatus.DONE] * len(cases), [c.last_error for c in commands]
+    # Per return: the rejection, and the buyer's notice in the Message Center.
+    assert [c.status for c in commands] == [CommandStatus.DONE] * 2 * len(cases), [
+        c.last_error for c in commands
+    ]
     for n, case in enumerate(cases):
         remote = emulator.store.customer_return(case.external_id)
         assert remote is not None and remote["status"] == "REJECTED"
@@ -83,6 +88,11 @@ def test_rejections_reach_allegro_once_under_faults(
         assert (
             shown["status"] == "REJECTED" and shown["rejection"]["reason"] == f"Nosi ślady użytkowania ({n})"
         )
+        # told once, in the marketplace's language, with the reason, how to contest and where to turn
+        told = [m["text"] for m in seen["sellerMessages"] if f"Nosi ślady użytkowania ({n})" in m["text"]]
+        assert len(told) == 1, told
+        lang = MARKETPLACE_LANGUAGE[case.marketplace]
+        assert CONTEST[lang] in told[0] and ADR[case.marketplace][lang] in told[0]
     assert sum(c.attempts for c in commands) >= len(commands)
 
 
@@ -135,10 +145,13 @@ def test_claim_rejections_reach_allegro_once_under_faults(
                 )
             ]
             assert status == "CLAIM_REJECTED"
-            assert texts.count(f"Zgodny z umową ({n})") == 1  # the decision's message in the chat once
+            # the decision's message, the buyer's notice, in the chat once
+            assert len([t for t in texts if f"Zgodny z umową ({n})" in t]) == 1
     for n, claim in enumerate(claims):
         [shown] = [
             i for i in buyer_view(emulator.store, claim.buyer_login)["issues"] if i["id"] == claim.external_id
         ]
         assert shown["status"] == "CLAIM_REJECTED"
-        assert [m["text"] for m in shown["sellerMessages"]].count(f"Zgodny z umową ({n})") == 1
+        told = [m["text"] for m in shown["sellerMessages"] if f"Zgodny z umową ({n})" in m["text"]]
+        lang = MARKETPLACE_LANGUAGE[claim.marketplace]
+        assert len(told) == 1 and CODE_PHRASES["REJECTED_PRODUCT_CONFORMS_TO_CONTRACT"][lang] in told[0]

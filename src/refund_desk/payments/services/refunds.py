@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -20,6 +20,7 @@ from refund_desk.core.effects import run_after_commit
 from refund_desk.core.errors import DomainError, IllegalTransition, PermissionDenied, ValidationFailed
 from refund_desk.core.money import CENT
 from refund_desk.core.permissions import Perm, has_perm, require
+from refund_desk.notices.services import PendingNotice, notice_send_pending
 from refund_desk.partners.services import webhook_event_emit
 from refund_desk.payments.choices import (
     HOLDING_STATUSES,
@@ -44,6 +45,8 @@ from refund_desk.policy.selectors import case_evaluation
 BANK_TRANSFER_PAYMENT_TYPES = frozenset({"CASH_ON_DELIVERY", "WIRE_TRANSFER"})
 ENGINE_PAYS = frozenset({Decision.REFUND, Decision.AWAIT_RETURN})
 SYSTEM = Actor.system("payments")
+# What the buyer is told about a refund, given its total and whether it is paid by bank transfer.
+NoticeFor = Callable[[Decimal, bool], PendingNotice]
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,8 +200,11 @@ def _queue_outbox(refund: RefundOrder) -> None:
     run_after_commit("payments.refund_execute", refund.pk)
 
 
-def _release_to_payment(refund: RefundOrder) -> None:
-    """The approved refund goes out: to the outbox (Allegro) or to the bank-transfer list (MANUAL)."""
+def _release_to_payment(refund: RefundOrder, actor: Actor) -> None:
+    """The approved refund goes out: to the outbox (Allegro) or to the bank-transfer list (MANUAL), and
+    the buyer's notice with it."""
+    if refund.notice:
+        notice_send_pending(case=refund.case, pending=PendingNotice.from_json(refund.notice), actor=actor)
     if refund.method == RefundMethod.BANK_TRANSFER:
         refund.status = RefundStatus.MANUAL
         refund.save(update_fields=["status", "updated_at"])
@@ -227,11 +233,14 @@ def refund_order_create(
     seller_comment: str = "",
     override_reason: str = "",
     evaluation: Evaluation | None = None,
+    notice: NoticeFor | None = None,
 ) -> RefundOrder:
     """Decide to pay a buyer: the engine's breakdown unless the person overrides it (which then needs a
     second person's approval), held against what was paid, and — unless waiting for approval — queued
     in the outbox in the same transaction. `evaluation`: the engine's evaluation of the case when the
-    caller has just made it (else it is evaluated here)."""
+    caller has just made it (else it is evaluated here). `notice(total, by_transfer)`: what the buyer is
+    told, given the refund's total and whether it goes by bank transfer; kept with the refund and sent
+    when it is released (at once, or when a second person approves it)."""
     locked = (
         RefundCase.objects.select_for_update(of=("self",)).select_related("order", "account").get(pk=case.pk)
     )
@@ -287,6 +296,7 @@ def refund_order_create(
                 )
             ]
         )
+    held_notice = notice(total, method == RefundMethod.BANK_TRANSFER) if notice is not None else None
     ledger_hold(locked, planned, chosen_delivery, 1)
     now = timezone.now()
     refund = RefundOrder.objects.create(
@@ -307,6 +317,7 @@ def refund_order_create(
         overrides_engine=not same_as_engine,
         override_reason=override_reason.strip(),
         approval_reasons=approval_reasons,
+        notice=held_notice.to_json() if held_notice is not None else {},
         requested_by=actor.user if actor.type == ActorType.USER else None,
         requested_by_label=actor.label,
         bank_owner=bank.get("owner", ""),
@@ -339,7 +350,7 @@ def refund_order_create(
     if approval_reasons:
         refund_emit(refund, "refund.approval_requested")
     else:
-        _release_to_payment(refund)
+        _release_to_payment(refund, actor)
     return refund
 
 
@@ -373,7 +384,7 @@ def refund_order_approve(*, refund: RefundOrder, actor: Actor) -> RefundOrder:
     if locked.method == RefundMethod.OUTSIDE:
         refund_paid(locked, f"refund of {locked.total:.2f} {locked.currency} paid outside the desk confirmed")
     else:
-        _release_to_payment(locked)
+        _release_to_payment(locked, actor)
     return locked
 
 
