@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "refund_desk.messaging",
     "refund_desk.outbound",
     "refund_desk.notices",
+    "refund_desk.complaints",
     "refund_desk.workflows",
 ]
 

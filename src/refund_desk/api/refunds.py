@@ -14,6 +14,7 @@ from refund_desk.api.views import CASE_ID, JSON, ProblemAPIView, case_or_404, pr
 from refund_desk.cases.actors import Actor
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.core.permissions import Perm
+from refund_desk.outbound.choices import THREAD_MESSAGE_MAX
 from refund_desk.payments.choices import LineType
 from refund_desk.payments.services import LineSpec
 from refund_desk.payments.services.refunds import refund_to_json
@@ -37,7 +38,7 @@ class RefundRequestSerializer(serializers.Serializer[Any]):
     lines = RefundLineSerializer(
         many=True,
         required=False,
-        max_length=500,  # type: ignore[call-arg]  # ListSerializer takes it; the stubs do not say so
+        max_length=100,  # type: ignore[call-arg]  # ListSerializer takes it; the stubs do not say so
         help_text="the refund per order line; omit for the policy engine's refund",
     )
     delivery = _amount_field("delivery cost to refund (default: the engine's)")
@@ -51,7 +52,7 @@ class RefundRequestSerializer(serializers.Serializer[Any]):
     sellerComment = serializers.CharField(required=False, allow_blank=True, default="", max_length=250)
     notice = serializers.CharField(
         required=False,
-        max_length=20000,
+        max_length=THREAD_MESSAGE_MAX,
         help_text="the buyer's notice (default: the one the desk drafts); sent when the refund is released",
     )
 
@@ -91,8 +92,8 @@ class CaseRefundsView(ProblemAPIView):
     )
     def post(self, request: Request, case_id: int) -> Response:
         body = RefundRequestSerializer(data=request.data)
+        case = case_or_404(request, case_id)  # another account's case: 404 whatever the body
         body.is_valid(raise_exception=True)
-        case = case_or_404(request, case_id)
         data = body.validated_data
         lines = None
         if "lines" in data:

@@ -18,7 +18,7 @@ from refund_desk.cases.choices import CaseStatus
 from refund_desk.cases.models import CaseItem, Order, RefundCase
 from refund_desk.cases.selectors import MAX_PAGE_SIZE
 from refund_desk.core.money import SUPPORTED_CURRENCIES, Money
-from refund_desk.outbound.choices import ClaimRejectionStatus, ReturnRejectionCode
+from refund_desk.outbound.choices import THREAD_MESSAGE_MAX, ClaimRejectionStatus, ReturnRejectionCode
 
 # --- building blocks ---------------------------------------------------------------------------------
 
@@ -266,10 +266,10 @@ class TransitionSerializer(serializers.Serializer):
     )
     notice = serializers.CharField(
         required=False,
-        max_length=20000,
+        max_length=THREAD_MESSAGE_MAX,
         help_text="With `to: REJECTED`: the notice the buyer gets, in their language (default: the notice the "
-        "desk drafts from the decision and the policy, with how to contest it). At most 2,000 characters "
-        "where it goes to the Message Center, 20,000 in an issue chat.",
+        "desk drafts from the decision and the policy, with how to contest it); at most 2,000 characters, "
+        "the Message Center's limit.",
     )
 
 

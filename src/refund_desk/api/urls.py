@@ -11,6 +11,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from refund_desk.api import views
 from refund_desk.api.comment_labels import CaseCommentLabelView
+from refund_desk.api.complaints import CaseAcceptanceView
 from refund_desk.api.inspections import InspectionCreateView
 from refund_desk.api.problems import problem_types_markdown
 from refund_desk.api.refunds import CaseRefundsView
@@ -26,6 +27,7 @@ v1_patterns = [
     path("cases/<int:case_id>/events/", views.CaseEventsView.as_view(), name="case-events"),
     path("cases/<int:case_id>/transitions/", views.CaseTransitionView.as_view(), name="case-transitions"),
     path("cases/<int:case_id>/refunds/", CaseRefundsView.as_view(), name="case-refunds"),
+    path("cases/<int:case_id>/acceptance/", CaseAcceptanceView.as_view(), name="case-acceptance"),
     path("cases/<int:case_id>/comment-labels/", CaseCommentLabelView.as_view(), name="case-comment-labels"),
     path("inspections/", InspectionCreateView.as_view(), name="inspections"),
 ]

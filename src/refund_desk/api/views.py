@@ -69,7 +69,7 @@ from refund_desk.core.auth import cool_off_seconds, sign_in_allowed
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.core.permissions import Perm
 from refund_desk.integrations.allegro.intake import Outcome, cases_import
-from refund_desk.workflows.rejection import case_reject
+from refund_desk.workflows.rejection import case_reject, is_claim
 
 JSON = "application/json"
 DEFAULT_ACCOUNT = "default"
@@ -126,7 +126,7 @@ def case_or_404(request: Request, case_id: int) -> RefundCase:
         raise exceptions.NotFound(f"No case with id {case_id}.") from exc
 
 
-def _case_detail(request: Request, case: RefundCase) -> dict[str, Any]:
+def case_detail(request: Request, case: RefundCase) -> dict[str, Any]:
     context = {
         "request": request,
         "allowed_transitions": case_transition_options(case=case, user=request.user).allowed,
@@ -290,7 +290,7 @@ class CaseDetailView(ProblemAPIView):
         responses={(200, JSON): CaseDetailSerializer, **problem_responses(403, 404)},
     )
     def get(self, request: Request, case_id: int) -> Response:
-        return Response(_case_detail(request, case_or_404(request, case_id)))
+        return Response(case_detail(request, case_or_404(request, case_id)))
 
 
 class CaseEventsView(ProblemAPIView):
@@ -331,7 +331,12 @@ class CaseTransitionView(ProblemAPIView):
         body.is_valid(raise_exception=True)
         case = case_or_404(request, case_id)
         actor = Actor.for_user(request.user)
-        if body.validated_data["to"] == CaseStatus.REJECTED:
+        to = body.validated_data["to"]
+        if is_claim(case) and to in (CaseStatus.APPROVED, CaseStatus.REMEDY):
+            raise ValidationFailed(
+                [("to", "a complaint is accepted with its remedy: POST /api/v1/cases/{id}/acceptance/")]
+            )
+        if to == CaseStatus.REJECTED:
             code = body.validated_data.get("rejectionCode", "")
             try:
                 case_reject(
@@ -349,7 +354,7 @@ class CaseTransitionView(ProblemAPIView):
             case_transition(
                 case=case, to=body.validated_data["to"], actor=actor, reason=body.validated_data["reason"]
             )
-        return Response(_case_detail(request, case_get(case_id=case.pk, viewer=request.user)))
+        return Response(case_detail(request, case_get(case_id=case.pk, viewer=request.user)))
 
 
 # --- intake ------------------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ class CaseStatus(TextChoices):
     REJECTED = "REJECTED", _("Rejected")
     ESCALATED = "ESCALATED", _("Escalated")
     APPEALED = "APPEALED", _("Appealed")
+    REMEDY = "REMEDY", _("Repair or replacement under way")
 
 
 class ActorType(TextChoices):

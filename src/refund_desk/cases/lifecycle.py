@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from refund_desk.cases.choices import ActorType, CaseStatus
+from refund_desk.cases.choices import ActorType, CaseKind, CaseStatus
 from refund_desk.core.permissions import Perm
 
 S = CaseStatus
 
 ALLOWED_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
-    S.NEW: frozenset({S.UNDER_REVIEW, S.AWAITING_RETURN, S.APPROVED, S.ESCALATED, S.REJECTED, S.CLOSED}),
-    S.UNDER_REVIEW: frozenset({S.AWAITING_RETURN, S.APPROVED, S.REJECTED, S.ESCALATED}),
-    S.ESCALATED: frozenset({S.UNDER_REVIEW, S.AWAITING_RETURN, S.APPROVED, S.REJECTED}),
+    S.NEW: frozenset(
+        {S.UNDER_REVIEW, S.AWAITING_RETURN, S.APPROVED, S.ESCALATED, S.REJECTED, S.CLOSED, S.REMEDY}
+    ),
+    S.UNDER_REVIEW: frozenset({S.AWAITING_RETURN, S.APPROVED, S.REJECTED, S.ESCALATED, S.REMEDY}),
+    S.ESCALATED: frozenset({S.UNDER_REVIEW, S.AWAITING_RETURN, S.APPROVED, S.REJECTED, S.REMEDY}),
+    # A complaint accepted with a repair or a replacement: closed once the goods are back with the buyer,
+    # or turned into a refund when the remedy fails.
+    S.REMEDY: frozenset({S.CLOSED, S.APPROVED, S.ESCALATED}),
     # Proof of dispatch may release the refund before the parcel arrives (withholding rule).
     S.AWAITING_RETURN: frozenset({S.RETURN_RECEIVED, S.APPROVED, S.ESCALATED, S.CLOSED}),
     S.RETURN_RECEIVED: frozenset({S.APPROVED, S.REJECTED, S.ESCALATED}),
@@ -19,7 +24,7 @@ ALLOWED_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     S.REFUND_PENDING: frozenset({S.REFUNDED, S.APPROVED, S.ESCALATED}),
     S.REFUNDED: frozenset({S.CLOSED}),
     S.REJECTED: frozenset({S.APPEALED, S.CLOSED}),
-    S.APPEALED: frozenset({S.UNDER_REVIEW, S.APPROVED, S.REJECTED}),
+    S.APPEALED: frozenset({S.UNDER_REVIEW, S.APPROVED, S.REJECTED, S.REMEDY}),
     S.CLOSED: frozenset({S.APPEALED}),
 }
 
@@ -33,6 +38,7 @@ OPEN_STATUSES = frozenset(
         S.REFUND_PENDING,
         S.ESCALATED,
         S.APPEALED,
+        S.REMEDY,
     }
 )
 
@@ -47,8 +53,10 @@ PERSON_ONLY_TARGETS = frozenset({S.REJECTED})
 # refunded when Allegro paid it, a bank transfer was confirmed or a refund paid elsewhere was confirmed by
 # a second person. No person moves a case there by hand.
 SYSTEM_ONLY_TARGETS = frozenset({S.REFUND_PENDING, S.REFUNDED})
+# Moves that only some kinds of case make: a repair or replacement is a complaint's remedy.
+KIND_ONLY_TARGETS: dict[CaseStatus, frozenset[str]] = {S.REMEDY: frozenset({CaseKind.COMPLAINT})}
 # Moves that decide what the buyer gets.
-DECISION_TARGETS = frozenset({S.APPROVED, S.REJECTED, S.AWAITING_RETURN})
+DECISION_TARGETS = frozenset({S.APPROVED, S.REJECTED, S.AWAITING_RETURN, S.REMEDY})
 
 
 def required_permission(from_status: CaseStatus, to_status: CaseStatus) -> Perm:

@@ -17,6 +17,7 @@ from refund_desk.cases.choices import ActorType, CaseKind, CaseSource, CaseStatu
 from refund_desk.cases.lifecycle import (
     ALLOWED_TRANSITIONS,
     DECISION_TARGETS,
+    KIND_ONLY_TARGETS,
     OPEN_STATUSES,
     automation_may,
     person_may,
@@ -71,6 +72,8 @@ def check_transition_allowed(*, case: RefundCase, to: CaseStatus, actor: Actor) 
     current = CaseStatus(case.status)
     if to not in ALLOWED_TRANSITIONS[current]:
         raise IllegalTransition(f"a case in status {current.value} cannot move to {to.value}")
+    if to in KIND_ONLY_TARGETS and case.kind not in KIND_ONLY_TARGETS[to]:
+        raise IllegalTransition(f"a {case.kind.lower()} case cannot move to {to.value}")
     if not automation_may(to, actor.type):
         raise PermissionDenied(f"only a person may move a case to {to.value}")
     if not person_may(to, actor.type):

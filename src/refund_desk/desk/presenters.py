@@ -51,6 +51,7 @@ ACTION_LABELS: dict[CaseStatus, Promise] = {
     CaseStatus.REJECTED: pgettext_lazy("case action", "Reject"),
     CaseStatus.ESCALATED: pgettext_lazy("case action", "Escalate"),
     CaseStatus.APPEALED: pgettext_lazy("case action", "Record appeal"),
+    CaseStatus.REMEDY: pgettext_lazy("case action", "Accept with a repair or replacement"),
 }
 # Visual weight of each action button; it never changes what the button does.
 ACTION_STYLES: dict[CaseStatus, str] = {

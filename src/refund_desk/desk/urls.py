@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from refund_desk.desk import attention, changes, inspection, refunds, rejection, team, views
+from refund_desk.desk import attention, changes, complaints, inspection, refunds, rejection, team, views
 
 app_name = "desk"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("cases/<int:case_id>/notes/", views.case_note_view, name="case_note"),
     path("cases/<int:case_id>/reject/", rejection.case_reject_view, name="case_reject"),
     path("cases/<int:case_id>/refund/", refunds.case_refund_view, name="case_refund"),
+    path("cases/<int:case_id>/accept/", complaints.case_accept_view, name="case_accept"),
+    path("cases/<int:case_id>/remedy/received/", complaints.remedy_received_view, name="remedy_received"),
+    path("cases/<int:case_id>/remedy/sent/", complaints.remedy_sent_view, name="remedy_sent"),
     path("cases/<int:case_id>/reread/", attention.case_reread_view, name="case_reread"),
     path("cases/<int:case_id>/close/", attention.case_attention_close_view, name="case_attention_close"),
     # Where warehouse staff bookmarked it when it was the logistics app's page.

@@ -42,6 +42,7 @@ from refund_desk.desk.forms import AttentionCloseForm, NoteForm, QueueFilterForm
 from refund_desk.desk.presenters import ACTION_STYLES, action_label
 from refund_desk.integrations.allegro.refresh import REREADABLE
 from refund_desk.integrations.allegro.selectors import account_connected
+from refund_desk.workflows.rejection import is_claim
 
 
 def _may_act(request: HttpRequest) -> bool:
@@ -139,6 +140,7 @@ def _live_context(
         "case": case,
         "timeline": list(case_timeline(case=case)),
         "actions": actions,
+        "is_claim": is_claim(case),
         "may_act": _may_act(request),
         "needs_supervisor": held_back,
         "error": error,
@@ -232,13 +234,21 @@ def case_transition_view(request: HttpRequest, case_id: int) -> HttpResponse:
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
         return _respond_live(request, case_id, status=422, error=error, transition_form=form)
     to = CaseStatus(form.cleaned_data["to"])
-    if to == CaseStatus.REJECTED:  # a rejection has its own form: Allegro's code, a reason, a confirmation
+    # A rejection has its own form (Allegro's code, a reason, a confirmation); so has a complaint's acceptance
+    # (the remedy, told to Allegro with the buyer's notice).
+    own_form = to == CaseStatus.REJECTED or (
+        is_claim(case) and to in (CaseStatus.APPROVED, CaseStatus.REMEDY)
+    )
+    if own_form:
         try:
             check_transition_allowed(case=case, to=to, actor=Actor.for_user(request.user))
         except DomainError as exc:
             error, status = _transition_error(exc, case, to)
             return _respond_live(request, case_id, status=status, error=error, transition_form=form)
-        error = _("A rejection needs Allegro's rejection code and a reason: use the Reject button.")
+        if to == CaseStatus.REJECTED:
+            error = _("A rejection needs Allegro's rejection code and a reason: use the Reject button.")
+        else:
+            error = _("A complaint is accepted with its remedy: use the Accept the complaint button.")
         return _respond_live(request, case_id, status=422, error=error, transition_form=form)
     try:
         case = case_transition(

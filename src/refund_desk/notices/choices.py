@@ -11,6 +11,8 @@ class NoticeKind(TextChoices):
     AWAIT_RETURN = "AWAIT_RETURN", _("Approved, refund once the goods are back")
     PARTIAL_REFUND = "PARTIAL_REFUND", _("Partial refund")
     REJECTED = "REJECTED", _("Rejected")
+    REMEDY = "REMEDY", _("Complaint accepted: repair or replacement")
+    REMEDY_SENT = "REMEDY_SENT", _("Repaired or replaced item sent back")
 
 
 # Decisions that go against the buyer: their notice must say how to contest it and where to turn.

@@ -22,6 +22,9 @@ PLACEHOLDERS: dict[str, str] = {
     "contest": "how to contest the decision",
     "adr": "the out-of-court bodies for the buyer's marketplace",
     "seller": "the seller account's name",
+    "remedy": "the remedy granted (repair or replacement), in the buyer's words",
+    "waybill": "the waybill of the parcel sent back to the buyer, with the carrier",
+    "buyer_action": "what the buyer must do for a repair or replacement (send the item by a date, or nothing)",
 }
 
 # What a template of each kind must keep: the facts and rights the buyer must be told.
@@ -30,6 +33,8 @@ REQUIRED: dict[str, frozenset[str]] = {
     NoticeKind.AWAIT_RETURN: frozenset({"amount", "return_by"}),
     NoticeKind.PARTIAL_REFUND: frozenset({"amount", "reasons", "decided_by", "contest", "adr"}),
     NoticeKind.REJECTED: frozenset({"reasons", "decided_by", "contest", "adr"}),
+    NoticeKind.REMEDY: frozenset({"remedy", "buyer_action"}),
+    NoticeKind.REMEDY_SENT: frozenset({"remedy", "waybill"}),
 }
 
 TEMPLATES: dict[str, dict[str, str]] = {
@@ -137,6 +142,99 @@ TEMPLATES: dict[str, dict[str, str]] = {
             "The main reasons:\n{reasons}\n\n{decided_by}\n\n{contest}\n\n{adr}\n\nKind regards\n{seller}"
         ),
     },
+}
+
+TEMPLATES[NoticeKind.REMEDY] = {
+    "pl": (
+        "Dzień dobry,\n\nuznajemy Twoją reklamację ({reference}): {remedy}. {buyer_action}\n\n"
+        "Dlaczego:\n{reasons}\n\n{decided_by}\n\nPozdrawiamy\n{seller}"
+    ),
+    "cs": (
+        "Dobrý den,\n\nvaši reklamaci ({reference}) uznáváme: {remedy}. {buyer_action}\n\n"
+        "Proč:\n{reasons}\n\n{decided_by}\n\nS pozdravem\n{seller}"
+    ),
+    "sk": (
+        "Dobrý deň,\n\nvašu reklamáciu ({reference}) uznávame: {remedy}. {buyer_action}\n\n"
+        "Prečo:\n{reasons}\n\n{decided_by}\n\nS pozdravom\n{seller}"
+    ),
+    "hu": (
+        "Jó napot!\n\nReklamációját ({reference}) elfogadjuk: {remedy}. {buyer_action}\n\n"
+        "Indoklás:\n{reasons}\n\n{decided_by}\n\nÜdvözlettel\n{seller}"
+    ),
+    "en": (
+        "Hello,\n\nwe accept your complaint ({reference}): {remedy}. {buyer_action}\n\n"
+        "Why:\n{reasons}\n\n{decided_by}\n\nKind regards\n{seller}"
+    ),
+}
+TEMPLATES[NoticeKind.REMEDY_SENT] = {
+    "pl": "Dzień dobry,\n\n{remedy} ({reference}): przesyłka jest już w drodze do Ciebie, {waybill}.\n\nPozdrawiamy\n{seller}",
+    "cs": "Dobrý den,\n\n{remedy} ({reference}): zásilka je na cestě k vám, {waybill}.\n\nS pozdravem\n{seller}",
+    "sk": "Dobrý deň,\n\n{remedy} ({reference}): zásielka je na ceste k vám, {waybill}.\n\nS pozdravom\n{seller}",
+    "hu": "Jó napot!\n\n{remedy} ({reference}): a csomag már úton van Önhöz, {waybill}.\n\nÜdvözlettel\n{seller}",
+    "en": "Hello,\n\n{remedy} ({reference}): the parcel is on its way to you, {waybill}.\n\nKind regards\n{seller}",
+}
+
+# The remedy as the acceptance notice words it, and as the dispatch notice opens with it.
+REMEDIES: dict[str, dict[str, str]] = {
+    "ACCEPTED_REPAIR": {
+        "pl": "naprawimy towar",
+        "cs": "zboží opravíme",
+        "sk": "tovar opravíme",
+        "hu": "a terméket megjavítjuk",
+        "en": "we will repair the item",
+    },
+    "ACCEPTED_EXCHANGE": {
+        "pl": "wymienimy towar na nowy",
+        "cs": "zboží vyměníme za nové",
+        "sk": "tovar vymeníme za nový",
+        "hu": "a terméket kicseréljük egy újra",
+        "en": "we will replace the item with a new one",
+    },
+}
+REMEDIES_DONE: dict[str, dict[str, str]] = {
+    "ACCEPTED_REPAIR": {
+        "pl": "Naprawiony towar",
+        "cs": "Opravené zboží",
+        "sk": "Opravený tovar",
+        "hu": "A megjavított termék",
+        "en": "The repaired item",
+    },
+    "ACCEPTED_EXCHANGE": {
+        "pl": "Nowy towar na wymianę",
+        "cs": "Nové zboží na výměnu",
+        "sk": "Nový tovar na výmenu",
+        "hu": "Az új cseretermék",
+        "en": "The replacement item",
+    },
+}
+# What the buyer must do for a repair or replacement: send the item (by when), or nothing.
+SEND_ITEM_BY: dict[str, str] = {
+    "pl": "Odeślij nam reklamowany towar najpóźniej {date}; koszt przesyłki pokrywamy my.",
+    "cs": "Reklamované zboží nám pošlete nejpozději {date}; náklady na dopravu hradíme my.",
+    "sk": "Reklamovaný tovar nám pošlite najneskôr {date}; náklady na dopravu hradíme my.",
+    "hu": "A reklamált terméket legkésőbb {date} küldje vissza nekünk; a szállítás költségét mi álljuk.",
+    "en": "Please send the item to us by {date}; we pay for the shipping.",
+}
+KEEP_ITEM: dict[str, str] = {
+    "pl": "Nie musisz odsyłać reklamowanego towaru.",
+    "cs": "Reklamované zboží nemusíte posílat zpět.",
+    "sk": "Reklamovaný tovar nemusíte posielať späť.",
+    "hu": "A reklamált terméket nem kell visszaküldenie.",
+    "en": "You do not need to send the item back.",
+}
+WAYBILL: dict[str, str] = {
+    "pl": "numer przesyłki {waybill} ({carrier})",
+    "cs": "číslo zásilky {waybill} ({carrier})",
+    "sk": "číslo zásielky {waybill} ({carrier})",
+    "hu": "a csomag száma {waybill} ({carrier})",
+    "en": "waybill {waybill} ({carrier})",
+}
+PRICE_REDUCTION: dict[str, str] = {
+    "pl": "Obniżamy cenę o uzgodnioną kwotę zamiast naprawy lub wymiany.",
+    "cs": "Místo opravy nebo výměny snižujeme cenu o dohodnutou částku.",
+    "sk": "Namiesto opravy alebo výmeny znižujeme cenu o dohodnutú sumu.",
+    "hu": "Javítás vagy csere helyett a megállapodott összeggel csökkentjük a vételárat.",
+    "en": "Instead of a repair or replacement, we reduce the price by the agreed amount.",
 }
 
 DECIDED_AUTOMATICALLY: dict[str, str] = {

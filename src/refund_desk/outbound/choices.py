@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 class CommandKind(TextChoices):
     RETURN_REJECT = "RETURN_REJECT", _("Reject the customer return's refund")
     CLAIM_REJECT = "CLAIM_REJECT", _("Reject the complaint (claim)")
+    CLAIM_ACCEPT = "CLAIM_ACCEPT", _("Accept the complaint (claim)")
     ISSUE_MESSAGE = "ISSUE_MESSAGE", _("Message in the issue chat")
     THREAD_MESSAGE = "THREAD_MESSAGE", _("Reply in the buyer's Message Center thread")
     NEW_MESSAGE = "NEW_MESSAGE", _("Message Center message about the order")
@@ -56,6 +57,14 @@ class ClaimRejectionStatus(TextChoices):
         _("The buyer withdrew the complaint"),
     )
     REJECTED_OTHER = "REJECTED_OTHER", _("Another reason (say why)")
+
+
+# Allegro's acceptances of a claim (the same request): the remedy the seller grants.
+class ClaimAcceptanceStatus(TextChoices):
+    ACCEPTED_REFUND = "ACCEPTED_REFUND", _("Refund")
+    ACCEPTED_PARTIAL_REFUND = "ACCEPTED_PARTIAL_REFUND", _("Price reduction (partial refund)")
+    ACCEPTED_REPAIR = "ACCEPTED_REPAIR", _("Repair")
+    ACCEPTED_EXCHANGE = "ACCEPTED_EXCHANGE", _("Replacement")
 
 
 # Allegro takes 1 to 250 characters of reason text with a rejection.

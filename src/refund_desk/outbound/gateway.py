@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from refund_desk.cases.models import SellerAccount
@@ -80,8 +81,17 @@ class DecisionGateway(Protocol):
     def get_return(self, account: SellerAccount, return_id: str) -> RemoteReturn:
         """The return as the marketplace shows it now. Raises GatewayNotFound for an unknown id."""
 
-    def decide_claim(self, account: SellerAccount, issue_id: str, *, status: str, message: str) -> None:
-        """Set a claim's decision with the message the buyer reads (it goes into the issue chat)."""
+    def decide_claim(
+        self,
+        account: SellerAccount,
+        issue_id: str,
+        *,
+        status: str,
+        message: str,
+        partial_refund: tuple[Decimal, str] | None = None,
+    ) -> None:
+        """Set a claim's decision with the message the buyer reads (it goes into the issue chat);
+        `partial_refund`: (amount, currency) of an ACCEPTED_PARTIAL_REFUND."""
 
     def get_issue(self, account: SellerAccount, issue_id: str) -> RemoteIssue:
         """The issue as the marketplace shows it now. Raises GatewayNotFound for an unknown id."""

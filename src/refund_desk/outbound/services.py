@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -161,7 +162,34 @@ def _new_message(command: Command, now: datetime) -> Command:
     )
 
 
+def _claim_accept(command: Command, now: datetime) -> Command:
+    """An acceptance's message lands in the issue chat, and Allegro lets an accepted claim change to
+    another acceptance: the message in the chat is what shows this decision carried out."""
+    gateway = decision_gateway.get()
+    account, issue_id, message = command.case.account, command.payload["issueId"], command.payload["message"]
+    partial = command.payload.get("partialRefund")
+
+    def send() -> RemoteChat:
+        gateway.decide_claim(
+            account,
+            issue_id,
+            status=command.payload["status"],
+            message=message,
+            partial_refund=(Decimal(partial["amount"]), partial["currency"]) if partial else None,
+        )
+        return RemoteChat(id=issue_id, seller_texts=(message,))
+
+    return _attempt(
+        command,
+        now,
+        read=lambda: gateway.issue_chat(account, issue_id),
+        send=send,
+        carried_out=_said(message),
+    )
+
+
 _HANDLERS: dict[CommandKind, Callable[[Command, datetime], Command]] = {
+    CommandKind.CLAIM_ACCEPT: _claim_accept,
     CommandKind.RETURN_REJECT: _return_reject,
     CommandKind.CLAIM_REJECT: _claim_reject,
     CommandKind.ISSUE_MESSAGE: _issue_message,

@@ -109,3 +109,33 @@ class PolicyChange(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.version} by {self.actor_label}"
+
+
+class CaseFacts(models.Model):
+    """What Allegro's data does not say about a case and a person records on it (or the desk learns),
+    fed to the policy engine: when the buyer got the goods, whether they were told of the right of
+    withdrawal, which sealed offers came back opened, the cheapest standard delivery, proof of dispatch.
+    Empty fields mean "not recorded": the engine then uses Allegro's data or its own defaults."""
+
+    case = models.OneToOneField("cases.RefundCase", on_delete=models.CASCADE, related_name="facts")
+    delivered_at = models.DateTimeField(_("delivered to the buyer"), null=True, blank=True)
+    buyer_informed = models.BooleanField(_("buyer informed of the withdrawal right"), null=True, blank=True)
+    # Offer id -> whether its seal was broken (only offers sold sealed, e.g. software, hygiene).
+    seal_broken = models.JSONField(default=dict, blank=True)
+    cheapest_delivery = models.DecimalField(
+        _("cheapest standard delivery"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    return_dispatched_at = models.DateTimeField(_("return dispatched (proof)"), null=True, blank=True)
+    updated_by = models.CharField(max_length=150, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(cheapest_delivery__isnull=True) | models.Q(cheapest_delivery__gte=0),
+                name="facts_cheapest_delivery_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"facts of case {self.case_id}"

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from refund_desk.cases.choices import CaseSource, CaseStatus
+from refund_desk.cases.choices import CaseKind, CaseSource, CaseStatus
 from refund_desk.cases.models import CaseEvent, RefundCase, SellerAccount
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.policy.documents import case_documents
@@ -28,7 +28,7 @@ from refund_desk.policy.engine import (
     policy_from_document,
 )
 from refund_desk.policy.engine.law import BUYER_FREQUENCY_WINDOW_DAYS
-from refund_desk.policy.models import PolicyChange, PolicyVersion, RefundPolicy
+from refund_desk.policy.models import CaseFacts, PolicyChange, PolicyVersion, RefundPolicy
 
 
 @lru_cache(maxsize=256)
@@ -123,6 +123,28 @@ FACT_FIELDS = (
 )
 
 
+def _recorded_facts(case: RefundCase) -> dict[str, Any]:
+    """The typed facts recorded on the case, in the case document's names (recorded ones win)."""
+    facts = CaseFacts.objects.filter(case_id=case.pk).first()
+    if facts is None:
+        return {}
+    found: dict[str, Any] = {}
+    if facts.delivered_at is not None:
+        found["deliveredAt"] = facts.delivered_at.isoformat()
+    if facts.buyer_informed is not None:
+        found["buyerInformedOfWithdrawalRight"] = facts.buyer_informed
+    if facts.return_dispatched_at is not None:
+        found["returnDispatchedAt"] = facts.return_dispatched_at.isoformat()
+    if facts.cheapest_delivery is not None:
+        found["cheapestStandardDelivery"] = {
+            "amount": f"{facts.cheapest_delivery:.2f}",
+            "currency": case.currency,
+        }
+    if facts.seal_broken:
+        found["offers"] = {offer: {"sealBroken": bool(broken)} for offer, broken in facts.seal_broken.items()}
+    return found
+
+
 def case_document(case: RefundCase) -> dict[str, Any]:
     """The CASE.json document of a stored case (the format `refund-desk policy evaluate` reads)."""
     snapshot = dict(case.snapshot or {})
@@ -130,11 +152,21 @@ def case_document(case: RefundCase) -> dict[str, Any]:
     document: dict[str, Any] = {"order": case.order.snapshot}
     if case.source == CaseSource.POST_PURCHASE_ISSUE:
         document["issue"] = snapshot
+    elif case.source == CaseSource.ORDER_EVENT and case.kind == CaseKind.CANCELLATION:
+        document["cancellation"] = snapshot
     else:
         document["customerReturn"] = snapshot
     for name in FACT_FIELDS:
         if name in facts:
             document[name] = facts[name]
+    recorded = _recorded_facts(case)
+    offers = recorded.pop("offers", {})
+    document.update(recorded)
+    if offers:
+        known = dict(document.get("offers") or {})
+        for offer_id, fact in offers.items():
+            known[offer_id] = {**(known.get(offer_id) or {}), **fact}
+        document["offers"] = known
     if "returnDeliveredAt" not in document:
         received = _received_at(case)
         if received is not None:

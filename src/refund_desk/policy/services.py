@@ -5,10 +5,13 @@ Every change creates an immutable PolicyVersion and a PolicyChange audit record 
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from refund_desk.cases.access import require_account
 from refund_desk.cases.actors import Actor
@@ -26,7 +29,13 @@ from refund_desk.policy.engine import (
     policy_from_document,
     policy_from_yaml,
 )
-from refund_desk.policy.models import PolicyChange, PolicyChangeAction, PolicyVersion, RefundPolicy
+from refund_desk.policy.models import (
+    CaseFacts,
+    PolicyChange,
+    PolicyChangeAction,
+    PolicyVersion,
+    RefundPolicy,
+)
 
 
 def version_label(*, account: SellerAccount, marketplace: str, number: int) -> str:
@@ -165,3 +174,72 @@ def evaluation_record(*, case: RefundCase, evaluation: Evaluation, actor: Actor)
         reason=evaluation.decision,
         payload=evaluation.to_json(),
     )
+
+
+@transaction.atomic
+def case_facts_set(
+    *,
+    case: RefundCase,
+    actor: Actor,
+    delivered_at: datetime | None,
+    buyer_informed: bool | None,
+    return_dispatched_at: datetime | None,
+    cheapest_delivery: Decimal | None,
+    seal_broken: dict[str, bool],
+) -> CaseFacts:
+    """Record what a person knows about the case for the policy engine (None: not known). Raises
+    ValidationFailed naming the field; one EDIT event says what changed."""
+    require(actor, Perm.CASE_WORK)
+    require_account(actor, case.account_id)
+    now = timezone.now()
+    errors: list[tuple[str, str]] = []
+    for name, moment in (("delivered_at", delivered_at), ("return_dispatched_at", return_dispatched_at)):
+        if moment is not None and moment > now + timedelta(minutes=5):
+            errors.append((name, "cannot be in the future"))
+    if cheapest_delivery is not None and (
+        not cheapest_delivery.is_finite() or cheapest_delivery < 0 or cheapest_delivery > Decimal("100000")
+    ):
+        errors.append(("cheapest_delivery", "an amount from 0 to 100000"))
+    offers = {line.offer_id for line in case.order.line_items.all()}
+    unknown = sorted(set(seal_broken) - offers)
+    if unknown:
+        errors.append(("seal_broken", f"not offers of this order: {', '.join(unknown)}"))
+    if errors:
+        raise ValidationFailed(errors)
+    facts, _ = CaseFacts.objects.select_for_update().get_or_create(case=case)
+    values = {
+        "delivered_at": delivered_at,
+        "buyer_informed": buyer_informed,
+        "return_dispatched_at": return_dispatched_at,
+        "cheapest_delivery": cheapest_delivery.quantize(Decimal("0.01"))
+        if cheapest_delivery is not None
+        else None,
+        "seal_broken": dict(sorted(seal_broken.items())),
+    }
+    changes = {
+        name: {"from": _plain(getattr(facts, name)), "to": _plain(value)}
+        for name, value in values.items()
+        if getattr(facts, name) != value
+    }
+    if not changes:
+        return facts
+    for name, value in values.items():
+        setattr(facts, name, value)
+    facts.updated_by, facts.updated_at = actor.label, now
+    facts.save()
+    event_append(
+        case=case,
+        type=EventType.EDIT,
+        actor=actor,
+        reason="facts for the policy engine recorded: " + ", ".join(sorted(changes)),
+        payload={"facts": changes},
+    )
+    return facts
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value

@@ -6,6 +6,7 @@ app_name = "policy"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("cases/<int:case_id>/facts/", views.case_facts, name="case_facts"),
     path("<int:account_id>/<str:marketplace>/", views.detail, name="detail"),
     path("<int:account_id>/<str:marketplace>/edit/", views.edit, name="edit"),
     path("<int:account_id>/<str:marketplace>/export.yaml", views.export, name="export"),

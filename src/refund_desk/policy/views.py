@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from refund_desk.cases.access import accounts_visible
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import Marketplace
-from refund_desk.cases.models import SellerAccount
+from refund_desk.cases.models import RefundCase, SellerAccount
+from refund_desk.cases.selectors import case_get
+from refund_desk.core.calendar import zone_for
 from refund_desk.core.changes import changes_pending
 from refund_desk.core.errors import ValidationFailed
 from refund_desk.core.permissions import Perm, has_perm, permission_required
@@ -133,3 +137,58 @@ def edit(request: HttpRequest, account_id: int, marketplace: str) -> HttpRespons
     return render(
         request, "policy/edit.html", {**context, "form": preview_form, "report": report, "previewed": True}
     )
+
+
+def _day(raw: str, field: str, errors: list[tuple[str, str]], zone: Any) -> datetime | None:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text[:10])
+    except ValueError:
+        errors.append((field, _("a date such as 2026-11-30")))
+        return None
+    return datetime.combine(day, time(12, 0), tzinfo=zone)
+
+
+@permission_required(Perm.CASE_WORK)
+@require_POST
+def case_facts(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Record the facts only a person knows for the policy engine; back to the case."""
+    try:
+        case = case_get(case_id=case_id, viewer=request.user)
+    except RefundCase.DoesNotExist as exc:
+        raise Http404(_("No such case.")) from exc
+    errors: list[tuple[str, str]] = []
+    zone = zone_for(case.marketplace)
+    delivered = _day(request.POST.get("delivered_at", ""), "delivered_at", errors, zone)
+    dispatched = _day(request.POST.get("return_dispatched_at", ""), "return_dispatched_at", errors, zone)
+    informed = {"yes": True, "no": False}.get(request.POST.get("buyer_informed", ""))
+    cheapest: Decimal | None = None
+    raw = request.POST.get("cheapest_delivery", "").strip().replace(",", ".")
+    if raw:
+        try:
+            cheapest = Decimal(raw)
+        except InvalidOperation:
+            errors.append(("cheapest_delivery", _("an amount such as 9.99")))
+    seals = {
+        key.removeprefix("seal:"): value == "broken"
+        for key, value in request.POST.items()
+        if key.startswith("seal:") and value in ("broken", "intact")
+    }
+    try:
+        if errors:
+            raise ValidationFailed(errors)
+        services.case_facts_set(
+            case=case,
+            actor=Actor.for_user(request.user),
+            delivered_at=delivered,
+            buyer_informed=informed,
+            return_dispatched_at=dispatched,
+            cheapest_delivery=cheapest,
+            seal_broken=seals,
+        )
+        messages.success(request, _("Facts saved; the policy engine uses them from now on."))
+    except ValidationFailed as exc:
+        messages.error(request, "; ".join(f"{field}: {message}" for field, message in exc.errors))
+    return redirect(f"/cases/{case.pk}/")

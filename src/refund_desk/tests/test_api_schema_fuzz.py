@@ -50,10 +50,12 @@ SEMANTIC_FIELDS = {
     "POST /api/v1/inspections/": ("reference", "items"),
     # `rejectionCode` and a `reason` are required together with `to: REJECTED` only; how long the buyer's
     # `notice` may be depends on where it goes for this case (2,000 or 20,000 characters).
-    "POST /api/v1/cases/{case_id}/transitions/": ("rejectionCode", "reason", "notice"),
+    "POST /api/v1/cases/{case_id}/transitions/": ("rejectionCode", "reason", "notice", "to"),
     # Lines must be this order's, a refund that differs from the engine's needs a reason, the notice's
     # length depends on its channel, a cash-on-delivery order needs the buyer's bank account.
     "POST /api/v1/cases/{case_id}/refunds/": ("lines", "overrideReason", "notice", "bankAccount"),
+    # Only a claim is accepted; a price reduction needs its amount, within what the claimed items cost.
+    "POST /api/v1/cases/{case_id}/acceptance/": ("case", "amount", "notice"),
 }
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db(transaction=False)]

@@ -45,6 +45,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "refund_desk.messaging",
             "refund_desk.outbound",
             "refund_desk.notices",
+            "refund_desk.complaints",
         ),
     ),
     ("workflows", ("refund_desk.workflows",)),

@@ -25,9 +25,15 @@ from refund_desk.notices.texts import (
     DECIDED_AUTOMATICALLY,
     DECIDED_BY_PERSON,
     DEDUCTED,
+    KEEP_ITEM,
     NO_REASONS,
     PAID_BY_TRANSFER,
     PAID_THE_SAME_WAY,
+    PRICE_REDUCTION,
+    REMEDIES,
+    REMEDIES_DONE,
+    SEND_ITEM_BY,
+    WAYBILL,
 )
 from refund_desk.policy.engine import Evaluation, Outcome
 from refund_desk.policy.engine.law import MARKETPLACE_LANGUAGE, STATUTORY_REFUND_DAYS
@@ -54,6 +60,10 @@ class Decided:
     code: str | None = None  # Allegro's rejection code
     reason: str = ""  # the person's own words
     deductions: tuple[tuple[Decimal, str], ...] = ()
+    remedy: str | None = None  # a claim's acceptance status (ACCEPTED_REPAIR, ACCEPTED_EXCHANGE, …)
+    item_required: bool = True  # a repair or replacement needs the item back
+    waybill: str = ""
+    carrier: str = ""
 
 
 def _day(moment: datetime, case: RefundCase, lang: str) -> str:
@@ -64,6 +74,8 @@ def _reasons(decided: Decided, evaluation: Evaluation | None, case: RefundCase, 
     lines: list[str] = []
     if decided.code and decided.code in CODE_PHRASES:
         lines.append(CODE_PHRASES[decided.code][lang])
+    if decided.remedy == "ACCEPTED_PARTIAL_REFUND":
+        lines.append(PRICE_REDUCTION[lang])
     if decided.reason.strip():
         lines.append(decided.reason.strip())
     for amount, why in decided.deductions:
@@ -80,6 +92,11 @@ def _reasons(decided: Decided, evaluation: Evaluation | None, case: RefundCase, 
         lines.append(NO_REASONS[lang])
     unique = list(dict.fromkeys(lines))
     return "\n".join(f"– {line}" for line in unique)
+
+
+def _remedy(decided: Decided, lang: str) -> str:
+    words = REMEDIES_DONE if decided.kind == NoticeKind.REMEDY_SENT else REMEDIES
+    return words.get(decided.remedy or "", {}).get(lang, "")
 
 
 def decision_notice(
@@ -110,5 +127,14 @@ def decision_notice(
         "contest": CONTEST[lang],
         "adr": adr.get(lang) or adr.get("en", ""),
         "seller": case.account.name,
+        "remedy": _remedy(decided, lang),
+        "buyer_action": (
+            SEND_ITEM_BY[lang].format(date=_day(max(return_by, now), case, lang))
+            if decided.item_required
+            else KEEP_ITEM[lang]
+        ),
+        "waybill": WAYBILL[lang].format(waybill=decided.waybill, carrier=decided.carrier)
+        if decided.waybill
+        else "",
     }
     return notice_compose(case=case, kind=decided.kind, lang=lang, values=values, automated=decided.automated)

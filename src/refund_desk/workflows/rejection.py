@@ -6,14 +6,17 @@ rejects (GDPR Art. 22)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.db.models import TextChoices
+from django.utils import timezone
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import CaseSource, CaseStatus
 from refund_desk.cases.models import RefundCase
 from refund_desk.cases.services import case_transition, check_transition_allowed
-from refund_desk.core.errors import ValidationFailed
+from refund_desk.core.errors import IllegalTransition, ValidationFailed
 from refund_desk.notices.choices import NoticeKind
 from refund_desk.notices.models import Notice
 from refund_desk.notices.services import NoticeDraft, notice_send, notice_text_errors
@@ -24,12 +27,26 @@ from refund_desk.outbound.choices import (
     ReturnRejectionCode,
 )
 from refund_desk.outbound.services import command_enqueue
+from refund_desk.policy.engine import Evaluation, Outcome
+from refund_desk.policy.engine.law import DEEMED_ACCEPTANCE_MARKETPLACES
+from refund_desk.policy.selectors import case_evaluation
 from refund_desk.workflows.notices import Decided, decision_notice
 
 
 def is_claim(case: RefundCase) -> bool:
     """A post-purchase issue of type CLAIM: the one kind Allegro lets a seller accept or reject."""
     return case.source == CaseSource.POST_PURCHASE_ISSUE and (case.snapshot or {}).get("type") == "CLAIM"
+
+
+def deemed_accepted_since(case: RefundCase, evaluation: Evaluation | None = None) -> datetime | None:
+    """The day a claim left unanswered counts as accepted (Polish marketplace), else None."""
+    if not is_claim(case) or case.marketplace not in DEEMED_ACCEPTANCE_MARKETPLACES:
+        return None
+    evaluation = evaluation if evaluation is not None else case_evaluation(case)
+    if evaluation is None or evaluation.respond_by is None or timezone.now() <= evaluation.respond_by:
+        return None
+    deemed = any(r.id == "complaint.deadline" and r.outcome == Outcome.PASS for r in evaluation.rules)
+    return evaluation.respond_by if deemed else None
 
 
 def rejection_codes(case: RefundCase) -> type[TextChoices]:
@@ -72,6 +89,12 @@ def case_reject(
     ValidationFailed naming `code`, `reason` or `notice`; nothing is written then.
     """
     check_transition_allowed(case=case, to=CaseStatus.REJECTED, actor=actor)  # 403/409 before 400
+    deemed = deemed_accepted_since(case)
+    if deemed is not None:
+        raise IllegalTransition(
+            f"this complaint was not answered by {deemed:%Y-%m-%d} and counts as accepted (Polish Consumer "
+            "Rights Act Art. 7a): it can no longer be rejected, only accepted with a remedy"
+        )
     errors = rejection_errors(case=case, code=code, reason=reason)
     if errors:
         raise ValidationFailed(errors)

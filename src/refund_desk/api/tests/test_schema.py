@@ -15,6 +15,7 @@ EXPECTED_OPERATIONS = {
     "/api/v1/cases/{case_id}/events/": {"get"},
     "/api/v1/cases/{case_id}/transitions/": {"post"},
     "/api/v1/cases/{case_id}/refunds/": {"post"},
+    "/api/v1/cases/{case_id}/acceptance/": {"post"},
     "/api/v1/cases/{case_id}/comment-labels/": {"post"},
     "/api/v1/inspections/": {"post"},
 }

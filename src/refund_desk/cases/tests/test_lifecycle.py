@@ -9,7 +9,12 @@ from django.db import transaction
 
 from refund_desk.cases.actors import Actor
 from refund_desk.cases.choices import ActorType, CaseStatus, EventType
-from refund_desk.cases.lifecycle import ALLOWED_TRANSITIONS, OPEN_STATUSES, SYSTEM_ONLY_TARGETS
+from refund_desk.cases.lifecycle import (
+    ALLOWED_TRANSITIONS,
+    KIND_ONLY_TARGETS,
+    OPEN_STATUSES,
+    SYSTEM_ONLY_TARGETS,
+)
 from refund_desk.cases.models import CaseEvent, RefundCase
 from refund_desk.cases.services import (
     FAR_FUTURE,
@@ -42,10 +47,20 @@ def admin_actor() -> Actor:
     return Actor.for_user(make_user("boss", [Role.ADMIN]))
 
 
-def _force_status(case: RefundCase, status: CaseStatus) -> RefundCase:
-    RefundCase.objects.filter(pk=case.pk).update(status=status)
+def _force_status(case: RefundCase, status: CaseStatus, *, towards: CaseStatus | None = None) -> RefundCase:
+    """The case in `status`, of a kind that may move `towards` (a remedy is a complaint's)."""
+    kinds = KIND_ONLY_TARGETS.get(towards) if towards is not None else None
+    RefundCase.objects.filter(pk=case.pk).update(
+        status=status, **({"kind": sorted(kinds)[0]} if kinds and case.kind not in kinds else {})
+    )
     case.refresh_from_db()
     return case
+
+
+def test_a_kind_only_move_is_refused_to_other_kinds(case: RefundCase, admin_actor: Actor) -> None:
+    assert case.kind == "WITHDRAWAL"
+    with pytest.raises(IllegalTransition, match="withdrawal case cannot move to REMEDY"):
+        case_transition(case=case, to=CaseStatus.REMEDY, actor=admin_actor, reason="repair")
 
 
 def test_every_status_has_an_entry_in_the_table() -> None:
@@ -57,7 +72,7 @@ def test_legal_transition_moves_case_and_appends_one_event(
     case: RefundCase, admin_actor: Actor, from_status: CaseStatus, to_status: CaseStatus
 ) -> None:
     # given a case in from_status
-    case = _force_status(case, from_status)
+    case = _force_status(case, from_status, towards=to_status)
     events_before = case.events.count()
     # when an admin moves it (payments, for the moves only the case's refunds make)
     actor = Actor.system("payments") if to_status in SYSTEM_ONLY_TARGETS else admin_actor
@@ -100,7 +115,7 @@ def test_automation_can_approve_but_never_reject(case: RefundCase) -> None:
 
 @pytest.mark.parametrize("target", sorted(ALLOWED_TRANSITIONS[CaseStatus.APPEALED]))
 def test_only_a_supervisor_decides_an_appeal(case: RefundCase, target: CaseStatus) -> None:
-    case = _force_status(case, CaseStatus.APPEALED)
+    case = _force_status(case, CaseStatus.APPEALED, towards=target)
     agent = Actor.for_user(make_user("agent1", [Role.AGENT]))
     with pytest.raises(PermissionDenied, match="supervisor"):
         case_transition(case=case, to=target, actor=agent)
@@ -202,7 +217,7 @@ def test_move_if_allowed_moves_a_case_the_lifecycle_lets_move(
     case: RefundCase, start: CaseStatus, target: CaseStatus
 ) -> None:
     """Every legal move a system actor may make (automation never rejects)."""
-    _force_status(case, start)
+    _force_status(case, start, towards=target)
     before = CaseEvent.objects.filter(case=case).count()
     assert case_move_if_allowed(case=case, to=target, actor=SYSTEM, reason="refund paid", payload={"x": 1})
     case.refresh_from_db()

@@ -86,6 +86,7 @@ def test_the_case_page_shows_every_registered_panel(agent_client: Client) -> Non
         "evaluation",
         "refunds",
         "outbound",
+        "remedy",
         "parcels",
         "review",
         "notices",

@@ -21,6 +21,7 @@ from refund_desk.core.money import MARKETPLACE_CURRENCY, Money, parse_amount
 from refund_desk.integrations.allegro.interface import CheckoutForm, CustomerReturn, PostPurchaseIssue
 from refund_desk.policy.engine import law
 from refund_desk.policy.engine.inputs import (
+    CancellationInput,
     CaseInput,
     Deduction,
     ExpectationInput,
@@ -48,6 +49,7 @@ GOODS_BACK_STATUSES = frozenset(
 # Customer return statuses meaning a carrier has the parcel: Allegro-tracked proof of dispatch.
 DISPATCHED_STATUSES = frozenset({"DISPATCHED", "IN_TRANSIT"})
 UNPAID_ORDER_STATUSES = frozenset({"BOUGHT", "FILLED_IN"})
+CANCELLATION_TYPES = ("BUYER_CANCELLED", "AUTO_CANCELLED")
 CLAIM_STATUSES = {"CLAIM_ACCEPTED": IssueStatus.ACCEPTED, "CLAIM_REJECTED": IssueStatus.REJECTED}
 
 
@@ -187,8 +189,22 @@ def parse_case(data: object, *, now: datetime | None = None) -> CaseInput:
         customer_return = _model(CustomerReturn, data["customerReturn"], "customerReturn", errors)
     if data.get("issue") is not None:
         issue = _model(PostPurchaseIssue, data["issue"], "issue", errors)
-    if data.get("customerReturn") is None and data.get("issue") is None:
-        errors.append(("customerReturn", "a case needs a customerReturn or an issue"))
+    cancellation: CancellationInput | None = None
+    raw_cancellation = data.get("cancellation")
+    if raw_cancellation is not None:
+        if not isinstance(raw_cancellation, dict):
+            errors.append(("cancellation", 'must be an object {"type": "BUYER_CANCELLED", "occurredAt": …}'))
+        else:
+            kind = raw_cancellation.get("type")
+            if kind not in CANCELLATION_TYPES:
+                errors.append(("cancellation.type", f"one of {', '.join(CANCELLATION_TYPES)}"))
+            at = _moment(raw_cancellation.get("occurredAt"), "cancellation.occurredAt", errors)
+            if raw_cancellation.get("occurredAt") is None:
+                errors.append(("cancellation.occurredAt", "Field required"))
+            if kind in CANCELLATION_TYPES and at is not None:
+                cancellation = CancellationInput(type=str(kind), at=at)
+    if data.get("customerReturn") is None and data.get("issue") is None and raw_cancellation is None:
+        errors.append(("customerReturn", "a case needs a customerReturn, an issue or a cancellation"))
 
     delivered_raw = data.get("deliveredAt")
     delivered_at: datetime | None = None
@@ -291,6 +307,7 @@ def parse_case(data: object, *, now: datetime | None = None) -> CaseInput:
         currency=currency,
         customer_return=return_input(customer_return) if customer_return is not None else None,
         issue=issue_input(issue) if issue is not None else None,
+        cancellation=cancellation,
         delivered_at=delivered_at,
         return_dispatched_at=dispatched_at,
         return_delivered_at=returned_at,

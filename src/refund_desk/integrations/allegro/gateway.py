@@ -190,9 +190,18 @@ class AllegroGateway:
         with self._client(account) as client:
             return _remote_return(client.customer_return(return_id))
 
-    def decide_claim(self, account: SellerAccount, issue_id: str, *, status: str, message: str) -> None:
+    def decide_claim(
+        self,
+        account: SellerAccount,
+        issue_id: str,
+        *,
+        status: str,
+        message: str,
+        partial_refund: tuple[Decimal, str] | None = None,
+    ) -> None:
+        price = Price(amount=partial_refund[0], currency=partial_refund[1]) if partial_refund else None
         with self._client(account) as client:
-            client.issue_decide(issue_id, status=status, message=message)
+            client.issue_decide(issue_id, status=status, message=message, partial_refund=price)
 
     def get_issue(self, account: SellerAccount, issue_id: str) -> RemoteIssue:
         with self._client(account) as client:

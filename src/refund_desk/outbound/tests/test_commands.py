@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -45,6 +46,7 @@ class FakeDecisions:
     chats: dict[str, list[str]] = field(default_factory=dict)  # conversation id -> seller texts
     posts: list[tuple[str, str]] = field(default_factory=list)  # (conversation, text) per post call
     post_then_fail: bool = False  # the message is posted but the answer is lost
+    decisions: list[tuple[str, str, tuple[Decimal, str] | None]] = field(default_factory=list)
 
     def reject_return(
         self, account: SellerAccount, return_id: str, *, code: str, reason: str
@@ -67,8 +69,26 @@ class FakeDecisions:
             return RemoteReturn(id=return_id, status="REJECTED", rejection_code=code, rejection_reason=reason)
         return RemoteReturn(id=return_id, status="DELIVERED")
 
-    def decide_claim(self, account: SellerAccount, issue_id: str, *, status: str, message: str) -> None:
+    def decide_claim(
+        self,
+        account: SellerAccount,
+        issue_id: str,
+        *,
+        status: str,
+        message: str,
+        partial_refund: tuple[Decimal, str] | None = None,
+    ) -> None:
         self.calls.append(issue_id)
+        if status.startswith("ACCEPTED_"):
+            if self.fail:
+                raise self.fail.pop(0)
+            self.accepted.add(issue_id)
+            self.decisions.append((issue_id, status, partial_refund))
+            self.chats.setdefault(issue_id, []).append(message)
+            if self.act_then_fail:
+                self.act_then_fail = False
+                raise GatewayUnavailable("timeout after sending")
+            return
         if self.act_then_fail:
             self.act_then_fail = False
             self.rejected[issue_id] = (status, message)

@@ -123,8 +123,21 @@ class EngineRefund:
     policy_version: str
 
 
-def _engine_refund(case: RefundCase, evaluation: Evaluation | None) -> EngineRefund:
+def _engine_refund(
+    case: RefundCase, evaluation: Evaluation | None, *, composed: bool = False
+) -> EngineRefund:
+    """The engine's refund. When the case cannot be evaluated, a refund a person `composed` line by line
+    may still go ahead — as one that differs from the engine (a reason, a second person's approval)."""
     evaluation = evaluation if evaluation is not None else case_evaluation(case)
+    if evaluation is None and composed:
+        return EngineRefund(
+            decision="",
+            lines=[],
+            delivery=Decimal("0.00"),
+            reason="",
+            total=Decimal("0.00"),
+            policy_version="",
+        )
     if evaluation is None:
         raise ValidationFailed([("case", "the case's Allegro data no longer validates; refresh it first")])
     specs = [
@@ -254,7 +267,7 @@ def refund_order_create(
         )
     if RefundOrder.objects.filter(case=locked, status__in=HOLDING_STATUSES - {RefundStatus.SUCCESS}).exists():
         raise IllegalTransition("this case already has a refund in progress")
-    engine = _engine_refund(locked, evaluation)
+    engine = _engine_refund(locked, evaluation, composed=lines is not None)
     chosen_specs = list(lines) if lines is not None else engine.lines
     chosen_delivery = (delivery if delivery is not None else engine.delivery).quantize(CENT)
     chosen_reason = reason or engine.reason or RefundReason.REFUND
@@ -312,7 +325,7 @@ def refund_order_create(
         total=total,
         seller_comment=seller_comment.strip()[:250],
         engine_decision=engine.decision,
-        engine_total=engine.total,
+        engine_total=engine.total if engine.decision else None,
         policy_version=engine.policy_version,
         overrides_engine=not same_as_engine,
         override_reason=override_reason.strip(),

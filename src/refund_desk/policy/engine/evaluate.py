@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from refund_desk.policy.engine import law
+from refund_desk.policy.engine.cancellation import evaluate_cancellation
 from refund_desk.policy.engine.complaint import evaluate_complaint
 from refund_desk.policy.engine.inputs import CaseInput
 from refund_desk.policy.engine.policy import Policy
@@ -30,6 +31,8 @@ def evaluate(
     """Decide a case under a policy. Deterministic for a given `now` (else the case's `now`, else the clock)."""
     moment = now or case.now or datetime.now(UTC)
     run = Run(case=case, policy=policy, now=moment, lang=resolve_language(lang, case.marketplace))
+    if case.cancellation is not None:
+        return evaluate_cancellation(run)
     if case.customer_return is not None and (case.issue is None or not case.issue.claim):
         return evaluate_withdrawal(run)
     return evaluate_complaint(run)

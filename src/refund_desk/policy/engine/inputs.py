@@ -111,12 +111,21 @@ class Deduction:
 
 
 @dataclass(frozen=True, slots=True)
+class CancellationInput:
+    """An order cancelled after it was paid (Allegro order events BUYER_CANCELLED, AUTO_CANCELLED)."""
+
+    type: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class CaseInput:
     order: OrderInput
     marketplace: str
     currency: str
     customer_return: ReturnInput | None = None
     issue: IssueInput | None = None
+    cancellation: CancellationInput | None = None
     delivered_at: datetime | None = None
     return_dispatched_at: datetime | None = None
     return_delivered_at: datetime | None = None

@@ -71,6 +71,10 @@ SOURCES = {
     "refund.timing": "Directive 2011/83/EU Art. 13(3); UPK Art. 32(3)",
     "refund.deadline": "Directive 2011/83/EU Art. 13(1); UPK Art. 32(1)",
     "refund.method": "Directive 2011/83/EU Art. 13(1); UPK Art. 32(2)",
+    "cancellation.type": (
+        "Polish Civil Code Art. 494 (what was paid is returned when the contract falls away); Allegro order "
+        "events BUYER_CANCELLED, AUTO_CANCELLED"
+    ),
     "automation.amount_limit": "Seller policy (automaticApproval.maxAmountPerCase)",
     "automation.buyer_frequency": "Seller policy (automaticApproval.maxCasesPerBuyerPer30Days)",
     "complaint.type": "Allegro post-purchase issues (DISPUTE vs CLAIM)",

@@ -41,6 +41,7 @@ from refund_desk.integrations.allegro.sync import (
 )
 from refund_desk.integrations.allegro.sync import returns as returns_sync
 from refund_desk.integrations.allegro.tests.conftest import dies_on_second_page
+from refund_desk.policy.selectors import case_evaluation
 
 from .conftest import EMULATOR_URL, make_client
 
@@ -368,6 +369,33 @@ def test_order_events_bootstrap_then_record_cancellations(
     order.refresh_from_db()
     assert run.items_seen == 1 and run.updated == 1
     assert order.status == "CANCELLED"
+
+
+def test_a_paid_orders_cancellation_opens_a_cancellation_case_the_engine_refunds_in_full(
+    emulator: EmulatorApp, account: SellerAccount, allegro: AllegroClient
+) -> None:
+    emulator.scenario.rates = Rates(orders=30, returns=0, issues=0, cancellations=0, messages=0)
+    emulator.clock.advance(3 * 24 * 3600)
+    emulator.scenario.tick()
+    assert "bootstrapped" in sync_order_events(account=account, client=allegro).message
+    emulator.scenario.rates = Rates(orders=0, returns=0, issues=0, cancellations=6, messages=0)
+    emulator.clock.advance(2 * 24 * 3600)
+    emulator.scenario.tick()
+
+    run = sync_order_events(account=account, client=allegro)
+    again = sync_order_events(account=account, client=allegro)
+
+    cases = list(RefundCase.objects.filter(account=account, kind="CANCELLATION").order_by("pk"))
+    assert cases and run.created == len(cases) and again.created == 0 and run.errors == 0
+    for case in cases:
+        assert case.source == "ORDER_EVENT" and case.status == "NEW" and case.refund_by is not None
+        assert case.snapshot["type"] in ("BUYER_CANCELLED", "AUTO_CANCELLED")
+        evaluation = case_evaluation(case)
+        assert evaluation is not None and evaluation.decision == "REFUND", case.snapshot
+        paid = sum(li.unit_price * li.quantity for li in case.order.line_items.all())
+        delivery = case.order.delivery_cost if not case.order.delivery_smart else 0
+        assert evaluation.total.amount == paid + delivery == case.requested_amount
+        assert {line.type for line in evaluation.lines} == {"QUANTITY"}
 
 
 # --- CLI and tasks ----------------------------------------------------------------------------------------
