@@ -23,3 +23,5 @@ def pytest_configure(config: object) -> None:
     from huey.storage import MemoryStorage
 
     HUEY.storage = MemoryStorage(HUEY.name)
+    # Tests run the outbox faster than real time; the pacing of Message Center posts has its own test.
+    settings.OUTBOUND_MESSAGE_INTERVAL = 0.0

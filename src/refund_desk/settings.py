@@ -319,3 +319,6 @@ PAYMENTS_APPROVAL_THRESHOLDS: dict[str, str] = env.json("PAYMENTS_APPROVAL_THRES
 LOGISTICS_STALE_PARCEL_DAYS = env.int("LOGISTICS_STALE_PARCEL_DAYS", default=5)
 # Inspection photos: JPEG, PNG, HEIC or PDF (recognised by content), each at most this large.
 INSPECTION_PHOTO_MAX_BYTES = env.int("INSPECTION_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+
+# Seconds between two Message Center posts of one seller (Allegro allows about one a second per user).
+OUTBOUND_MESSAGE_INTERVAL = env.float("OUTBOUND_MESSAGE_INTERVAL", default=1.0)

@@ -136,7 +136,7 @@ def _manual_cases(rng: random.Random, users: dict[str, AbstractUser]) -> int:
             actor=Actor.for_user(users["agent"]),
             external_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             opened_at=timezone.now() - timedelta(hours=rng.randint(1, 300)),
-            source=CaseSource.POST_PURCHASE_ISSUE if kind == CaseKind.COMPLAINT else CaseSource.MANUAL,
+            source=CaseSource.MANUAL,  # taken by phone or e-mail: decided in the desk, not on Allegro
         )
         if rng.random() < 0.4:
             _walk(case, [CaseStatus.UNDER_REVIEW], users)

@@ -20,7 +20,12 @@ from refund_desk.desk.forms import RejectionForm
 from refund_desk.desk.views import load_case
 from refund_desk.notices.services import NoticeDraft
 from refund_desk.policy.selectors import case_evaluation
-from refund_desk.workflows.rejection import case_reject, is_claim, rejection_codes, rejection_notice
+from refund_desk.workflows.rejection import (
+    case_reject,
+    is_allegro_claim,
+    rejection_codes,
+    rejection_notice,
+)
 
 
 @permission_required(Perm.CASE_WORK)
@@ -70,7 +75,7 @@ def case_reject_view(request: HttpRequest, case_id: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, _("The case was not rejected: %(error)s") % {"error": exc})
         return HttpResponseRedirect(back, status=303)
-    if case.source == CaseSource.CUSTOMER_RETURN or is_claim(case):
+    if case.source == CaseSource.CUSTOMER_RETURN or is_allegro_claim(case):
         messages.success(request, _("The case is rejected; the rejection is on its way to Allegro."))
     else:
         messages.success(request, _("The case is rejected."))
@@ -100,6 +105,6 @@ def _page(
         "confirming": confirming,
         "code_label": dict(rejection_codes(case).choices).get(code, "") if code else "",
         "to_allegro": case.source == CaseSource.CUSTOMER_RETURN,
-        "to_claim": is_claim(case),
+        "to_claim": is_allegro_claim(case),
     }
     return render(request, "desk/reject.html", context, status=status)

@@ -4,11 +4,14 @@ retry what may not have arrived, read back before sending again, and tell a pers
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -73,9 +76,39 @@ def _claim(command_id: int, now: datetime) -> Command | None:
         return command
 
 
+# Allegro takes about one Message Center post a second per seller. A post that would have to wait is put
+# back for its turn instead of holding a worker, so decisions queued behind a burst of notices go at once.
+MESSAGE_CENTER_KINDS = frozenset({CommandKind.THREAD_MESSAGE, CommandKind.NEW_MESSAGE})
+_next_post: dict[int, float] = {}
+_pace_lock = threading.Lock()
+
+
+def _message_turn(account_id: int) -> float:
+    """Seconds until this seller may post again in this process (0: now, and the turn is taken)."""
+    with _pace_lock:
+        moment = time.monotonic()
+        wait = _next_post.get(account_id, 0.0) - moment
+        if wait > 0:
+            return wait
+        _next_post[account_id] = moment + float(getattr(settings, "OUTBOUND_MESSAGE_INTERVAL", 1.0))
+        return 0.0
+
+
+def _postpone(command_id: int, now: datetime, seconds: float) -> Command:
+    Command.objects.filter(pk=command_id, status=CommandStatus.PENDING).update(
+        next_attempt_at=now + timedelta(seconds=seconds)
+    )
+    return Command.objects.get(pk=command_id)
+
+
 def command_execute(*, command_id: int, now: datetime | None = None) -> Command:
     """One attempt at a pending command (nothing when it is done, refused or leased by another worker)."""
     now = now or timezone.now()
+    queued = Command.objects.filter(pk=command_id).values("kind", "case__account_id").first()
+    if queued is not None and queued["kind"] in MESSAGE_CENTER_KINDS:
+        wait = _message_turn(queued["case__account_id"])
+        if wait > 0:
+            return _postpone(command_id, now, wait)
     command = _claim(command_id, now)
     if command is None:
         return Command.objects.get(pk=command_id)

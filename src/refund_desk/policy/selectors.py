@@ -123,6 +123,37 @@ FACT_FIELDS = (
 )
 
 
+# A complaint opened by hand is decided in the desk: its status there is the claim's status.
+_MANUAL_CLAIM_STATUS = {
+    CaseStatus.REJECTED: "CLAIM_REJECTED",
+    CaseStatus.APPROVED: "CLAIM_ACCEPTED",
+    CaseStatus.REFUND_PENDING: "CLAIM_ACCEPTED",
+    CaseStatus.REFUNDED: "CLAIM_ACCEPTED",
+    CaseStatus.REMEDY: "CLAIM_ACCEPTED",
+}
+
+
+def _recorded_complaint(case: RefundCase) -> dict[str, Any]:
+    """A complaint entered by hand (by phone, e-mail, at the counter), in the shape of an Allegro claim:
+    the buyer wants their money back for the items recorded, to be answered by the case's deadline."""
+    items = list(case.items.select_related("line_item").order_by("pk"))
+    offers = {item.line_item.offer_id for item in items}
+    claim: dict[str, Any] = {
+        "id": case.external_id or str(case.pk),
+        "type": "CLAIM",
+        "openedDate": case.opened_at.isoformat(),
+        "checkoutForm": {"id": case.order_external_id},
+        "currentState": {"status": _MANUAL_CLAIM_STATUS.get(CaseStatus(case.status), "CLAIM_SUBMITTED")},
+        "expectations": [{"name": "REFUND"}],
+        "reason": {"type": case.primary_reason or None},
+    }
+    if case.respond_by is not None:
+        claim["decisionDueDate"] = case.respond_by.isoformat()
+    if len(offers) == 1:
+        claim["offer"] = {"id": next(iter(offers)), "quantity": sum(item.quantity for item in items)}
+    return claim
+
+
 def _recorded_facts(case: RefundCase) -> dict[str, Any]:
     """The typed facts recorded on the case, in the case document's names (recorded ones win)."""
     facts = CaseFacts.objects.filter(case_id=case.pk).first()
@@ -154,6 +185,10 @@ def case_document(case: RefundCase) -> dict[str, Any]:
         document["issue"] = snapshot
     elif case.source == CaseSource.ORDER_EVENT and case.kind == CaseKind.CANCELLATION:
         document["cancellation"] = snapshot
+    elif case.source == CaseSource.MANUAL and case.kind == CaseKind.COMPLAINT:
+        document["issue"] = _recorded_complaint(case)
+    elif case.source == CaseSource.MANUAL and case.kind == CaseKind.CANCELLATION:
+        document["cancellation"] = {"type": "BUYER_CANCELLED", "occurredAt": case.opened_at.isoformat()}
     else:
         document["customerReturn"] = snapshot
     for name in FACT_FIELDS:

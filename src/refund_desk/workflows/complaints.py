@@ -35,7 +35,7 @@ from refund_desk.payments.services import LineSpec, refund_order_create
 from refund_desk.payments.services.refunds import BANK_TRANSFER_PAYMENT_TYPES
 from refund_desk.workflows.notices import Decided, buyer_language, decision_notice
 from refund_desk.workflows.refunds import refund_plan
-from refund_desk.workflows.rejection import is_claim
+from refund_desk.workflows.rejection import is_allegro_claim, is_claim
 
 A = ClaimAcceptanceStatus
 REMEDIES = {A.ACCEPTED_REPAIR: RemedyKind.REPAIR, A.ACCEPTED_EXCHANGE: RemedyKind.EXCHANGE}
@@ -173,6 +173,9 @@ def claim_accept(
             reason=RefundReason.COMPLAINT,
             override_reason="" if not acceptance.lines else words,
         )
+    if not is_allegro_claim(moved):  # a complaint entered by hand: the notice is kept for the buyer
+        notice_send(case=moved, draft=acceptance.draft, actor=actor, text=told)
+        return moved
     payload: dict[str, object] = {"issueId": moved.external_id, "status": accepted.value, "message": told}
     if accepted == A.ACCEPTED_PARTIAL_REFUND:
         payload["partialRefund"] = {"amount": f"{acceptance.total:.2f}", "currency": moved.currency}

@@ -54,12 +54,11 @@ class RefundPlan:
         return self.decision in ENGINE_PAYS
 
 
-def refund_plan(case: RefundCase, evaluation: Evaluation | None = None) -> RefundPlan | None:
-    """The builder's starting point (None: the case's Allegro data cannot be evaluated)."""
+def refund_plan(case: RefundCase, evaluation: Evaluation | None = None) -> RefundPlan:
+    """The builder's starting point: the engine's refund, or — for a case the engine does not decide (a
+    question, a case whose data does not evaluate) — nothing, for a person to compose."""
     evaluation = evaluation if evaluation is not None else case_evaluation(case, lang=buyer_language(case))
-    if evaluation is None:
-        return None
-    engine = {line.line_item_id: line for line in evaluation.lines}
+    engine = {line.line_item_id: line for line in evaluation.lines} if evaluation is not None else {}
     lines = []
     for item in case.order.line_items.all().order_by("pk"):
         line = engine.get(item.external_id)
@@ -74,6 +73,15 @@ def refund_plan(case: RefundCase, evaluation: Evaluation | None = None) -> Refun
                 engine_type=line.type if line is not None else None,
                 engine_quantity=line.quantity if line is not None else None,
             )
+        )
+    if evaluation is None:
+        return RefundPlan(
+            decision="",
+            lines=tuple(lines),
+            delivery=Decimal("0.00"),
+            total=Decimal("0.00"),
+            deductions=(),
+            currency=case.currency,
         )
     return RefundPlan(
         decision=evaluation.decision,

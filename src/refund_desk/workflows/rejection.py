@@ -13,7 +13,7 @@ from django.db.models import TextChoices
 from django.utils import timezone
 
 from refund_desk.cases.actors import Actor
-from refund_desk.cases.choices import CaseSource, CaseStatus
+from refund_desk.cases.choices import CaseKind, CaseSource, CaseStatus
 from refund_desk.cases.models import RefundCase
 from refund_desk.cases.services import case_transition, check_transition_allowed
 from refund_desk.core.errors import IllegalTransition, ValidationFailed
@@ -34,7 +34,15 @@ from refund_desk.workflows.notices import Decided, decision_notice
 
 
 def is_claim(case: RefundCase) -> bool:
-    """A post-purchase issue of type CLAIM: the one kind Allegro lets a seller accept or reject."""
+    """A complaint decided with a remedy: an Allegro post-purchase issue of type CLAIM (the one kind
+    Allegro lets a seller accept or reject), or a complaint entered by hand."""
+    if case.source == CaseSource.MANUAL:
+        return case.kind == CaseKind.COMPLAINT
+    return is_allegro_claim(case)
+
+
+def is_allegro_claim(case: RefundCase) -> bool:
+    """A claim Allegro must be told the decision of."""
     return case.source == CaseSource.POST_PURCHASE_ISSUE and (case.snapshot or {}).get("type") == "CLAIM"
 
 
@@ -117,7 +125,7 @@ def case_reject(
             payload={"returnId": rejected.external_id, "code": code, "reason": text},
             actor=actor,
         )
-    elif is_claim(rejected):
+    elif is_allegro_claim(rejected):
         carried_by = command_enqueue(
             case=rejected,
             kind=CommandKind.CLAIM_REJECT,

@@ -5,6 +5,7 @@ answer was lost is read back rather than posted twice."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -133,3 +134,31 @@ def test_a_notice_whose_answer_was_lost_is_read_back_not_posted_twice(
     assert Notice.objects.filter(case=case).count() == 1
     with pytest.raises(TypeError):
         notice.save()
+
+
+def test_message_center_posts_wait_their_turn_without_holding_a_worker(
+    case: RefundCase,
+    allegro: FakeDecisions,  # noqa: F811
+    settings: Any,
+) -> None:
+    settings.OUTBOUND_MESSAGE_INTERVAL = 60.0
+    agent = Actor.for_user(make_user("agent-pola", [Role.AGENT]))
+    first = notice_send(
+        case=case,
+        draft=decision_notice(case=case, decided=Decided(kind=NoticeKind.REFUND, automated=False)),
+        actor=agent,
+    )
+    second = notice_send(
+        case=case,
+        draft=decision_notice(
+            case=case, decided=Decided(kind=NoticeKind.REJECTED, automated=False, reason="Nie")
+        ),
+        actor=agent,
+    )
+    assert first.command is not None and second.command is not None
+    now = timezone.now()
+    assert outbound.command_execute(command_id=first.command.pk, now=now).status == CommandStatus.DONE
+    waiting = outbound.command_execute(command_id=second.command.pk, now=now)
+    # not sent, not counted as an attempt, back in the queue for its turn
+    assert waiting.status == CommandStatus.PENDING and waiting.attempts == 0
+    assert waiting.next_attempt_at > now + timedelta(seconds=50) and len(allegro.posts) == 1

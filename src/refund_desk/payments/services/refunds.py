@@ -139,7 +139,16 @@ def _engine_refund(
             policy_version="",
         )
     if evaluation is None:
-        raise ValidationFailed([("case", "the case's Allegro data no longer validates; refresh it first")])
+        raise ValidationFailed(
+            [
+                (
+                    "case",
+                    "the policy engine cannot evaluate this case (its Allegro data does not validate, or it is "
+                    "not a return, a complaint or a cancellation): re-read it from Allegro, or compose the "
+                    "refund line by line",
+                )
+            ]
+        )
     specs = [
         LineSpec(
             line_item_id=line.line_item_id,

@@ -12,8 +12,9 @@ import pytest
 from django.test import Client
 
 from refund_desk.cases.actors import Actor
-from refund_desk.cases.choices import CaseSource, CaseStatus
+from refund_desk.cases.choices import CaseKind, CaseSource, CaseStatus
 from refund_desk.cases.models import RefundCase, SellerAccount
+from refund_desk.cases.services import case_transition
 from refund_desk.cases.tests.factories import make_user
 from refund_desk.complaints.choices import RemedyStatus
 from refund_desk.complaints.models import Remedy
@@ -31,6 +32,7 @@ from refund_desk.payments.services import refund_order_approve
 from refund_desk.payments.tests.conftest import account, ingest  # noqa: F401  -- fixture
 from refund_desk.policy.tests.builders import case as case_file
 from refund_desk.workflows.complaints import claim_accept, remedy_received, remedy_send_back
+from refund_desk.workflows.refunds import specs_from_amounts
 from refund_desk.workflows.rejection import case_reject
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +180,47 @@ def test_the_desk_accepts_with_a_confirmation_of_the_notice(
     assert "use the Accept the complaint button" in plain.content.decode()
     claim.refresh_from_db()
     assert claim.status == CaseStatus.REMEDY
+
+
+def test_cases_entered_by_hand_are_evaluated_and_decided_in_the_desk(
+    account: SellerAccount,  # noqa: F811
+    agent: Actor,
+    allegro: FakeDecisions,  # noqa: F811
+) -> None:
+    from refund_desk.cases.services import case_open_manual
+    from refund_desk.policy.selectors import case_evaluation
+    from refund_desk.workflows.refunds import case_refund, refund_plan
+
+    order = ingest(account, case_file()).order
+    line = order.line_items.all()[0]
+
+    def opened(kind: str, n: int) -> RefundCase:
+        return case_open_manual(
+            order=order,
+            kind=CaseKind(kind),
+            items=[(line, 1, "DAMAGED", "telefon")],
+            actor=agent,
+            external_id=f"m-{n}",
+        )
+
+    complaint, cancellation, other = opened("COMPLAINT", 1), opened("CANCELLATION", 2), opened("OTHER", 3)
+    assert case_evaluation(complaint) is not None and case_evaluation(cancellation) is not None
+    assert case_evaluation(other) is None and refund_plan(other).decision == ""
+
+    claim_accept(case=complaint, actor=agent, status="ACCEPTED_REPAIR", item_required=False)
+    complaint.refresh_from_db()
+    assert complaint.status == CaseStatus.REMEDY and not Command.objects.filter(case=complaint).exists()
+    assert Notice.objects.get(case=complaint).channel == "NONE"  # kept for the person to pass on
+
+    approved = case_transition(case=other, to=CaseStatus.APPROVED, actor=agent)
+    with pytest.raises(ValidationFailed, match="compose the refund"):
+        case_refund(case=approved, actor=agent)
+    plan = refund_plan(approved)
+    refund = case_refund(
+        case=approved,
+        actor=agent,
+        lines=specs_from_amounts(plan, {plan.lines[0].line_item_id: Decimal("12.00")}),
+        delivery=Decimal("0.00"),
+        override_reason="Zwrot kosztu drugiej paczki.",
+    )
+    assert refund.total == Decimal("12.00") and refund.status == RefundStatus.AWAITING_APPROVAL

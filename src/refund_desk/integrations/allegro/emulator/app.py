@@ -99,7 +99,11 @@ class EmulatorApp(
         self.scenario = Scenario(store, self.clock, seed=seed, rates=rates)
         self.oauth = OAuthServer(store, token_ttl=token_ttl, device_interval=device_interval)
         self.faults = FaultInjector(faults, seed=seed)
-        self.rng = random.Random(f"app:{seed}")  # noqa: S311 - a reproducible simulation, not security
+        # Ids the handlers make (messages, threads, refunds) must not repeat those of an earlier run over
+        # the same file: the draws are reproducible per seed and per start of the emulator.
+        starts = int(store.get_meta("app:starts") or 0) + 1
+        store.set_meta("app:starts", str(starts))
+        self.rng = random.Random(f"app:{seed}:{starts}")  # noqa: S311 - a reproducible simulation, not security
         self.requests_served = 0
         self.routes: list[Route] = []
         r = self._route

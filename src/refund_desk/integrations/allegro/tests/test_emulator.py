@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -554,3 +555,13 @@ def test_message_posts_are_limited_to_one_per_second_and_need_the_order() -> Non
         assert second.json()["thread"]["id"] == first.json()["thread"]["id"]  # one thread per buyer
     seen = buyer_view(app.store, login)
     assert [m["text"] for m in seen["sellerMessages"]][-2:] == ["Dzień dobry", "Drugi"]
+
+
+def test_a_restarted_emulator_makes_ids_it_has_not_made_before(tmp_path: Path) -> None:
+    db = tmp_path / "emulator.sqlite3"
+    ids: list[str] = []
+    for _ in range(2):  # the same file, the same seed: a restart
+        app = build_app(db, seed=4, speed=0, message_posts_per_second=0)
+        ids.append(app.scenario.thread_for_login(f"buyer-{len(ids)}", at=app.clock.now(), rng=app.rng))
+        app.store.close()
+    assert ids[0] != ids[1]
