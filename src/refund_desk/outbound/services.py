@@ -155,29 +155,42 @@ def _said(text: str) -> Callable[[Remote | None], bool]:
     return lambda remote: isinstance(remote, RemoteChat) and remote.holds(text)
 
 
-def _issue_message(command: Command, now: datetime) -> Command:
-    gateway = decision_gateway.get()
-    account, issue_id, text = command.case.account, command.payload["issueId"], command.payload["text"]
+def _post_into(
+    command: Command,
+    now: datetime,
+    conversation: str,
+    post: Callable[[str], None],
+    read: Callable[[], RemoteChat],
+) -> Command:
+    """Post the command's text into a known conversation (`post(text)`), read back from `read`."""
+    text = command.payload["text"]
 
     def send() -> RemoteChat:
-        gateway.post_issue_message(account, issue_id, text=text)
-        return RemoteChat(id=issue_id, seller_texts=(text,))
+        post(text)
+        return RemoteChat(id=conversation, seller_texts=(text,))
 
-    return _attempt(
-        command, now, read=lambda: gateway.issue_chat(account, issue_id), send=send, carried_out=_said(text)
+    return _attempt(command, now, read=read, send=send, carried_out=_said(text))
+
+
+def _issue_message(command: Command, now: datetime) -> Command:
+    gateway, account, issue_id = decision_gateway.get(), command.case.account, command.payload["issueId"]
+    return _post_into(
+        command,
+        now,
+        issue_id,
+        post=lambda text: gateway.post_issue_message(account, issue_id, text=text),
+        read=lambda: gateway.issue_chat(account, issue_id),
     )
 
 
 def _thread_message(command: Command, now: datetime) -> Command:
-    gateway = decision_gateway.get()
-    account, thread_id, text = command.case.account, command.payload["threadId"], command.payload["text"]
-
-    def send() -> RemoteChat:
-        gateway.post_thread_message(account, thread_id, text=text)
-        return RemoteChat(id=thread_id, seller_texts=(text,))
-
-    return _attempt(
-        command, now, read=lambda: gateway.thread_chat(account, thread_id), send=send, carried_out=_said(text)
+    gateway, account, thread_id = decision_gateway.get(), command.case.account, command.payload["threadId"]
+    return _post_into(
+        command,
+        now,
+        thread_id,
+        post=lambda text: gateway.post_thread_message(account, thread_id, text=text),
+        read=lambda: gateway.thread_chat(account, thread_id),
     )
 
 
