@@ -79,18 +79,20 @@ def _claim(command_id: int, now: datetime) -> Command | None:
 # Allegro takes about one Message Center post a second per seller. A post that would have to wait is put
 # back for its turn instead of holding a worker, so decisions queued behind a burst of notices go at once.
 MESSAGE_CENTER_KINDS = frozenset({CommandKind.THREAD_MESSAGE, CommandKind.NEW_MESSAGE})
-_next_post: dict[int, float] = {}
+_last_post: dict[int, float] = {}
 _pace_lock = threading.Lock()
 
 
 def _message_turn(account_id: int) -> float:
     """Seconds until this seller may post again in this process (0: now, and the turn is taken)."""
+    interval = float(getattr(settings, "OUTBOUND_MESSAGE_INTERVAL", 1.0))
     with _pace_lock:
         moment = time.monotonic()
-        wait = _next_post.get(account_id, 0.0) - moment
+        last = _last_post.get(account_id)
+        wait = last + interval - moment if last is not None else 0.0
         if wait > 0:
             return wait
-        _next_post[account_id] = moment + float(getattr(settings, "OUTBOUND_MESSAGE_INTERVAL", 1.0))
+        _last_post[account_id] = moment
         return 0.0
 
 

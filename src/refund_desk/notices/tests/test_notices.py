@@ -140,8 +140,10 @@ def test_message_center_posts_wait_their_turn_without_holding_a_worker(
     case: RefundCase,
     allegro: FakeDecisions,  # noqa: F811
     settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings.OUTBOUND_MESSAGE_INTERVAL = 60.0
+    monkeypatch.setattr(outbound, "_last_post", {})  # no earlier test's post counts
     agent = Actor.for_user(make_user("agent-pola", [Role.AGENT]))
     first = notice_send(
         case=case,
